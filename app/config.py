@@ -1,0 +1,54 @@
+"""Every setting in one place: defaults, then MUTU_* environment variables, then overrides."""
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+from .namespaces import DEFAULT_BASE_IRI
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Mutu's settings; each field is documented in README.md under Configuration."""
+
+    store: str = "./var/store"  # MUTU_STORE: a directory, or ":memory:"
+    base_iri: str = DEFAULT_BASE_IRI  # MUTU_BASE_IRI: prefix of the IRIs Mutu mints
+    host: str = "127.0.0.1"  # MUTU_HOST
+    port: int = 5000  # MUTU_PORT
+    threads: int = 8  # MUTU_THREADS: WSGI worker threads
+    max_load_bytes: int = 512 * 1024 * 1024  # MUTU_MAX_LOAD_BYTES: largest file `mutu load` reads
+    max_request_bytes: int = 1024 * 1024  # MUTU_MAX_REQUEST_BYTES: largest HTTP request body
+    extra: dict = field(default_factory=dict)
+
+
+ENV_NAMES = {f.name: "MUTU_" + f.name.upper() for f in fields(Settings) if f.name != "extra"}
+
+
+def load_settings(overrides: dict | None = None, environ=None) -> Settings:
+    """Build settings from defaults, the MUTU_* environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        raw = environ.get(ENV_NAMES[f.name])
+        if raw is not None and raw != "":
+            values[f.name] = _convert(f.name, raw, f.type)
+    settings = replace(Settings(), **values)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    known = {f.name for f in fields(Settings)}
+    extra = {k: v for k, v in overrides.items() if k not in known}
+    settings = replace(settings, **{k: v for k, v in overrides.items() if k in known})
+    if extra:
+        settings = replace(settings, extra={**settings.extra, **extra})
+    if not settings.base_iri.endswith("/"):
+        settings = replace(settings, base_iri=settings.base_iri + "/")
+    return settings
+
+
+def _convert(name: str, raw: str, type_):
+    if type_ in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_NAMES[name]} must be an integer, got {raw!r}") from None
+    return raw

@@ -1,0 +1,70 @@
+"""Error classes, each with its HTTP status and CLI exit code; the one place that maps them."""
+
+
+class MutuError(Exception):
+    """Base of every error Mutu reports to a user."""
+
+    status = 500
+    exit_code = 2
+
+    def __init__(self, message: str, *, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class BadRequest(MutuError):
+    """The request or input is malformed (bad syntax, bad parameter)."""
+
+    status = 400
+
+
+class QuerySyntaxError(BadRequest):
+    """A SPARQL query or update that does not parse."""
+
+
+class InputError(BadRequest):
+    """An input file that cannot be read or parsed (encoding, syntax, size, format)."""
+
+
+class InvalidData(MutuError):
+    """Data that parses but breaks the SHACL contract; carries the validation report."""
+
+    status = 422
+    exit_code = 1
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report
+
+
+class Forbidden(MutuError):
+    status = 403
+
+
+class NotFound(MutuError):
+    status = 404
+
+
+class NotAcceptable(MutuError):
+    status = 406
+
+
+class UnsupportedMediaType(MutuError):
+    status = 415
+
+
+class PayloadTooLarge(MutuError):
+    status = 413
+
+
+class StoreUnavailable(MutuError):
+    """The store cannot be opened (locked by another process, missing, corrupt)."""
+
+    status = 503
+
+
+class QueryEvaluationError(MutuError):
+    """The store failed while evaluating a well-formed query."""
+
+    status = 500

@@ -1,0 +1,220 @@
+"""The embedded backend: pyoxigraph on disk (or in memory), shared by the server's threads."""
+
+from __future__ import annotations
+
+import os
+from typing import BinaryIO, Iterable, Mapping
+
+import pyoxigraph as ox
+
+from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
+from . import FormatChooser, QueryDataset, QueryOutput, Store, Term
+
+RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+TEXT_TYPES = {"text/csv", "text/tab-separated-values", "text/turtle"}
+
+
+def _dataset_kwargs(dataset: QueryDataset | None) -> dict:
+    if dataset is None:
+        return {}
+    return {
+        "default_graph": [ox.NamedNode(g) for g in dataset.default_graphs] or ox.DefaultGraph(),
+        "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs],
+    }
+
+
+def _substitutions(bindings: Mapping[str, Term] | None) -> dict | None:
+    if not bindings:
+        return None
+    return {ox.Variable(name): term for name, term in bindings.items()}
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph Store; one process opens a directory read-write (it holds a lock)."""
+
+    def __init__(self, location: str, *, read_only: bool = False):
+        self.location = location
+        try:
+            if location == ":memory:":
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(location)
+            else:
+                os.makedirs(location, exist_ok=True)
+                self._store = ox.Store(location)
+        except OSError as error:
+            text = str(error)
+            if "lock" in text.lower():
+                raise StoreUnavailable(
+                    f"the store {location} is in use by another process "
+                    "(is `mutu serve` running on it?)", detail=text) from None
+            raise StoreUnavailable(f"cannot open the store {location}: {text}") from None
+
+    # -- queries ---------------------------------------------------------------------
+
+    def _query(self, sparql, dataset, bindings, base_iri=None):
+        try:
+            return self._store.query(sparql, base_iri=base_iri, substitutions=_substitutions(bindings),
+                                     **_dataset_kwargs(dataset))
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+        except OSError as error:
+            raise QueryEvaluationError(f"query evaluation failed: {error}") from None
+
+    def select(self, sparql, *, dataset=None, bindings=None):
+        results = self._query(sparql, dataset, bindings)
+        if not isinstance(results, ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        names = [v.value for v in results.variables]
+        try:
+            rows = []
+            for solution in results:
+                row = {}
+                for name in names:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = value
+                rows.append(row)
+            return rows
+        except (OSError, ValueError) as error:
+            raise QueryEvaluationError(f"query evaluation failed: {error}") from None
+
+    def ask(self, sparql, *, dataset=None, bindings=None):
+        results = self._query(sparql, dataset, bindings)
+        if not isinstance(results, ox.QueryBoolean):
+            raise QuerySyntaxError("expected an ASK query")
+        return bool(results)
+
+    def construct(self, sparql, *, dataset=None, bindings=None):
+        results = self._query(sparql, dataset, bindings)
+        if not isinstance(results, ox.QueryTriples):
+            raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
+        try:
+            return list(results)
+        except (OSError, ValueError) as error:
+            raise QueryEvaluationError(f"query evaluation failed: {error}") from None
+
+    def run(self, sparql, *, dataset, choose: FormatChooser, bindings=None, base_iri=None):
+        results = self._query(sparql, dataset, bindings, base_iri)
+        if isinstance(results, ox.QueryBoolean):
+            kind, formats = "boolean", RESULT_FORMATS
+        elif isinstance(results, ox.QuerySolutions):
+            kind, formats = "solutions", RESULT_FORMATS
+        else:
+            kind, formats = "graph", GRAPH_FORMATS
+        media_type = choose(kind)
+        try:
+            # serialize() drains the iterator here, on this thread, before any byte is sent.
+            body = results.serialize(format=formats[media_type])
+        except (OSError, ValueError) as error:
+            raise QueryEvaluationError(f"query evaluation failed: {error}") from None
+        if media_type in TEXT_TYPES:
+            media_type += "; charset=utf-8"
+        return QueryOutput(kind, media_type, body)
+
+    # -- writes ----------------------------------------------------------------------
+
+    def update(self, sparql):
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL update syntax error: {error}") from None
+        except OSError as error:
+            raise QueryEvaluationError(f"update failed: {error}") from None
+
+    def named_graphs(self):
+        return {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
+                and self.graph_size(g.value) > 0}
+
+    def graph_triples(self, graph):
+        return [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def graph_size(self, graph):
+        count = 0
+        for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            count += 1
+        return count
+
+    def replace_graph(self, graph, triples, *, meta_update, graph_is_new):
+        name = ox.NamedNode(graph)
+        if graph_is_new:
+            # Invisible until meta_update registers it: bulk-load, then one small transaction.
+            self._store.remove_graph(name) if self._has_quads(name) else None
+            self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+            self.update(meta_update)
+            return
+        self.update(_diff_update(graph, self.graph_triples(graph), triples) + " ;\n" + meta_update)
+
+    def _has_quads(self, name):
+        for _ in self._store.quads_for_pattern(None, None, None, name):
+            return True
+        return False
+
+    def drop_graph(self, graph):
+        name = ox.NamedNode(graph)
+        if self._has_quads(name):
+            self._store.remove_graph(name)
+
+    def dump(self, out: BinaryIO, graph=None):
+        if graph is None:
+            self._store.dump(out, format=ox.RdfFormat.N_QUADS)
+        else:
+            self._store.dump(out, format=ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
+
+    def bulk_add(self, quads: Iterable[ox.Quad]):
+        self._store.bulk_extend(quads)
+
+    def is_empty(self):
+        for _ in self._store.quads_for_pattern(None, None, None, None):
+            return False
+        return True
+
+    def close(self):
+        if hasattr(self._store, "flush") and self.location != ":memory:":
+            try:
+                self._store.flush()
+            except OSError:
+                pass
+        self._store = None
+
+
+def _diff_update(graph: str, old: list[ox.Triple], new: list[ox.Triple]) -> str:
+    """One SPARQL update turning `old` into `new` inside `graph`.
+
+    Ground triples are diffed; blank nodes cannot be named in DELETE DATA, so every triple
+    that touches one is deleted by pattern and the new ones re-inserted.
+    """
+    def ground(t):
+        return not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
+
+    old_ground = {str(t) for t in old if ground(t)}
+    new_ground = {str(t) for t in new if ground(t)}
+    old_blank = any(not ground(t) for t in old)
+    new_blank = [str(t) for t in new if not ground(t)]
+    g = f"<{graph}>"
+    parts = []
+    removed = old_ground - new_ground
+    if removed:
+        parts.append(f"DELETE DATA {{ GRAPH {g} {{\n" + " .\n".join(sorted(removed)) + " .\n} }")
+    if old_blank:
+        parts.append(f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o "
+                     "FILTER(isBlank(?s) || isBlank(?o)) } }")
+    added = (new_ground - old_ground)
+    if added or new_blank:
+        parts.append(f"INSERT DATA {{ GRAPH {g} {{\n" + " .\n".join(sorted(added) + new_blank) + " .\n} }")
+    if not parts:
+        parts.append(f"INSERT DATA {{ }}")
+    return " ;\n".join(parts)
