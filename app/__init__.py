@@ -1,0 +1,23 @@
+"""Mutu: the shared knowledge graph of Brussels citizen alternatives."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import Settings, load_settings
+
+
+def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
+    """Build the Flask app: defaults, then MUTU_* environment, then `config` overrides."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    app = Flask(__name__)
+    app.config["MUTU"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.json.sort_keys = False
+
+    from . import errors_http, sparql, state
+
+    state.init_app(app, store=store)
+    errors_http.init_app(app)
+    sparql.init_app(app)
+    return app

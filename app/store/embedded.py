@@ -53,6 +53,9 @@ class EmbeddedStore(Store):
             elif read_only:
                 self._store = ox.Store.read_only(location)
             else:
+                from ..restore import recover
+
+                recover(location)
                 os.makedirs(location, exist_ok=True)
                 self._store = ox.Store(location)
         except OSError as error:
@@ -204,7 +207,7 @@ def _diff_update(graph: str, old: list[ox.Triple], new: list[ox.Triple]) -> str:
     new_ground = {str(t) for t in new if ground(t)}
     old_blank = any(not ground(t) for t in old)
     new_blank = [str(t) for t in new if not ground(t)]
-    g = f"<{graph}>"
+    g = str(ox.NamedNode(graph))
     parts = []
     removed = old_ground - new_ground
     if removed:

@@ -1,0 +1,282 @@
+"""The `mutu` command: thin commands over plain functions.
+
+Exit codes: 0 success, 1 invalid data (the SHACL report is printed), 2 usage or I/O error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from .config import load_settings
+from .errors import InvalidData, MutuError
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"mutu: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (README.md documents each one)."""
+    parser = _Parser(prog="mutu", description="Mutu: the shared knowledge graph of Brussels "
+                     "citizen alternatives.")
+    parser.add_argument("--store", help="store directory, or :memory: (default ./var/store, "
+                        "or MUTU_STORE)")
+    parser.add_argument("--base-iri", help="prefix of the IRIs Mutu mints (MUTU_BASE_IRI)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("load", help="validate an RDF file and replace a named graph with it")
+    p.add_argument("file")
+    p.add_argument("--graph", help="target graph IRI (default <base>graph/<file name>)")
+    p.add_argument("--licence", help="licence IRI or SPDX id (required on a first load)")
+    p.add_argument("--title", help="dataset title (default: the file name)")
+    p.add_argument("--format", help="turtle, ntriples, nquads, trig, jsonld or rdfxml "
+                   "(default: from the extension)")
+    p.add_argument("--visibility", choices=["public", "partners", "private"],
+                   help="who may read the graph (default public, or as before)")
+    p.add_argument("--publisher", help="who publishes the dataset")
+    p.add_argument("--dry-run", action="store_true", help="parse and validate only")
+
+    p = sub.add_parser("validate", help="validate an RDF file against the shapes (report only)")
+    p.add_argument("file")
+    p.add_argument("--shapes", help="a SHACL shapes file instead of Mutu's shapes")
+    p.add_argument("--format", dest="report_format", choices=["text", "turtle", "json"],
+                   default="text", help="report format (default text)")
+    p.add_argument("--input-format", help="RDF format of FILE (default: from the extension)")
+
+    p = sub.add_parser("query", help="run a SPARQL query on the union of the source graphs")
+    p.add_argument("query", help="the query text, or @FILE to read it from a file")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    p = sub.add_parser("dump", help="write the store (or one graph) as N-Quads to stdout")
+    p.add_argument("--graph", help="dump only this graph")
+
+    p = sub.add_parser("restore", help="replace the whole store with an N-Quads dump")
+    p.add_argument("file")
+
+    sub.add_parser("graphs", help="list the source graphs recorded in the catalog")
+
+    p = sub.add_parser("serve", help="run the HTTP service (SPARQL endpoint and pages)")
+    p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 5000)")
+    p.add_argument("--threads", type=int, help="worker threads (default 8)")
+    p.add_argument("--demo", action="store_true",
+                   help="load the demo dataset first unless it is already there")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `mutu` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings({"store": args.store, "base_iri": args.base_iri,
+                                  **_serve_overrides(args)})
+    except ValueError as error:
+        print(f"mutu: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    handler = COMMANDS[args.command]
+    try:
+        return handler(args, settings)
+    except InvalidData as error:
+        print(error.report.to_text(), file=sys.stdout)
+        print(f"mutu: {error.message}", file=sys.stderr)
+        return EXIT_INVALID
+    except MutuError as error:
+        where = f" ({error.detail})" if error.detail else ""
+        print(f"mutu: error: {error.message}{where}", file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("mutu: interrupted; nothing was half-written", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _serve_overrides(args) -> dict:
+    if args.command != "serve":
+        return {}
+    return {"host": args.host, "port": args.port, "threads": args.threads}
+
+
+def _open(settings):
+    from .pipeline import cleanup_orphans
+    from .store import open_store
+
+    store = open_store(settings.store)
+    cleanup_orphans(store, settings.base_iri)
+    return store
+
+
+def cmd_load(args, settings) -> int:
+    from .pipeline import load_file
+
+    store = _open(settings)
+    try:
+        outcome = load_file(store, settings.base_iri, args.file, fmt=args.format, graph=args.graph,
+                            max_bytes=settings.max_load_bytes, licence=args.licence,
+                            title=args.title, visibility=args.visibility,
+                            publisher=args.publisher, dry_run=args.dry_run)
+    finally:
+        store.close()
+    if outcome.report is not None and outcome.report.warnings:
+        print(outcome.report.to_text(), file=sys.stderr)
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in outcome.timings.items())
+    verb = {"loaded": "loaded", "unchanged": "unchanged (same data already loaded)",
+            "dry-run": "valid (dry run, nothing written)"}[outcome.status]
+    print(f"{outcome.graph}: {verb}; {outcome.triples} triples in {outcome.seconds:.2f} s"
+          + (f" ({steps})" if steps else ""))
+    return EXIT_OK
+
+
+def cmd_validate(args, settings) -> int:
+    import rdflib
+
+    from .pipeline import read_input, shipped_context
+    from .rdfio import format_name, normalise, parse
+    from .rdfterms import graph_from_triples
+    from .validation import report_exit_code, validate
+
+    fmt = format_name(args.input_format, args.file)
+    triples = normalise(parse(read_input(args.file, settings.max_load_bytes), fmt, source=args.file))
+    data = graph_from_triples(triples)
+    shapes = None
+    if args.shapes:
+        shapes = rdflib.Graph()
+        try:
+            shapes.parse(args.shapes, format=format_name(None, args.shapes).replace("ntriples", "nt")
+                         .replace("rdfxml", "xml").replace("jsonld", "json-ld"))
+        except (OSError, SyntaxError, ValueError) as error:
+            print(f"mutu: error: cannot read shapes {args.shapes}: {error}", file=sys.stderr)
+            return EXIT_ERROR
+    report = validate(data, shapes=shapes, context=None if shapes is not None else shipped_context())
+    text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.report_format]()
+    print(text)
+    return report_exit_code(report)
+
+
+def cmd_query(args, settings) -> int:
+    from .access import query_dataset
+    from .catalog import catalog_iri, datasets
+    from .sparql_text import dataset_clauses
+
+    text = args.query
+    if text.startswith("@"):
+        try:
+            with open(text[1:], encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"mutu: error: cannot read {text[1:]}: {error}", file=sys.stderr)
+            return EXIT_ERROR
+    store = _open(settings)
+    try:
+        graphs = tuple(d.graph for d in datasets(store, settings.base_iri)) + (catalog_iri(settings.base_iri),)
+        froms, named = dataset_clauses(text)
+        dataset = query_dataset(graphs, query_from=froms, query_from_named=named)
+        wanted = {"table": "application/sparql-results+json", "json": "application/sparql-results+json",
+                  "csv": "text/csv"}[args.format]
+        output = store.run(text, dataset=dataset,
+                           choose=lambda kind: "text/turtle" if kind == "graph" else wanted)
+    finally:
+        store.close()
+    if output.kind == "graph" or args.format != "table":
+        sys.stdout.write(output.body.decode("utf-8"))
+        return EXIT_OK
+    print(_table(json.loads(output.body)))
+    return EXIT_OK
+
+
+def _table(results: dict) -> str:
+    if "boolean" in results:
+        return "true" if results["boolean"] else "false"
+    names = results["head"]["vars"]
+    rows = []
+    for binding in results["results"]["bindings"]:
+        row = []
+        for name in names:
+            cell = binding.get(name)
+            if cell is None:
+                row.append("")
+            elif cell["type"] == "uri":
+                row.append(f"<{cell['value']}>")
+            elif cell.get("xml:lang"):
+                row.append(f"\"{cell['value']}\"@{cell['xml:lang']}")
+            else:
+                row.append(cell["value"])
+        rows.append(row)
+    widths = [max([len(n) + 1] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    line = "  ".join(("?" + n).ljust(w) for n, w in zip(names, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def cmd_dump(args, settings) -> int:
+    store = _open(settings)
+    try:
+        store.dump(sys.stdout.buffer, graph=args.graph)
+        sys.stdout.flush()
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_restore(args, settings) -> int:
+    from .restore import restore
+
+    count = restore(settings.store, args.file, max_bytes=settings.max_load_bytes)
+    print(f"restored {count} quads into {settings.store}")
+    return EXIT_OK
+
+
+def cmd_graphs(args, settings) -> int:
+    from .catalog import datasets
+
+    store = _open(settings)
+    try:
+        records = datasets(store, settings.base_iri)
+    finally:
+        store.close()
+    out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+    out.writerow(["graph", "visibility", "licence", "triples", "modified", "title"])
+    for d in records:
+        out.writerow([d.graph, d.visibility, d.licence, d.triples, d.modified, d.title])
+    return EXIT_OK
+
+
+def cmd_serve(args, settings) -> int:
+    import waitress
+
+    from . import create_app
+    from .store import open_store
+
+    store = open_store(settings.store)
+    from .pipeline import cleanup_orphans
+
+    cleanup_orphans(store, settings.base_iri)
+    if args.demo:
+        from .demo_load import load_demo
+
+        for line in load_demo(store, settings.base_iri):
+            print(line, file=sys.stderr)
+    app = create_app(settings, store=store)
+    print(f"Mutu serving {settings.store} on http://{settings.host}:{settings.port}/ "
+          f"(SPARQL endpoint: /sparql)", file=sys.stderr)
+    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                   ident="mutu", max_request_body_size=settings.max_request_bytes)
+    return EXIT_OK
+
+
+COMMANDS = {"load": cmd_load, "validate": cmd_validate, "query": cmd_query, "dump": cmd_dump,
+            "restore": cmd_restore, "graphs": cmd_graphs, "serve": cmd_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())
