@@ -458,6 +458,10 @@ def default_shapes() -> rdflib.Graph:
             graph = _new_graph()
             for path in paths:
                 graph.parse(path, format="turtle")
+            # pyshacl adds a few "system" triples to the shapes graph on each run. Let it do so
+            # once here, under the lock, so later runs on other threads only re-add existing
+            # triples and the shared graph no longer changes (this also checks the shapes load).
+            _run_engine(rdflib.Graph(), graph)
             _shapes_cache = graph
         return _shapes_cache
 
@@ -484,6 +488,19 @@ def _copy_result(source: rdflib.Graph, target: rdflib.Graph, node, message: str)
                 stack.append(obj)
 
 
+def _run_engine(data: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
+    """Run pyshacl with Mutu's fixed options; return its results graph."""
+    import pyshacl  # imported here: it is slow to import and not every command validates
+
+    try:
+        _conforms, results_graph, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", allow_warnings=True,
+            advanced=False, abort_on_first=False)
+    except Exception as exc:
+        raise MutuError("SHACL validation could not run", detail=f"{type(exc).__name__}: {exc}") from exc
+    return results_graph
+
+
 def validate(data: rdflib.Graph, *, shapes: rdflib.Graph | None = None,
              context: rdflib.Graph | None = None) -> Report:
     """Validate ``data`` against ``shapes`` (default: Mutu's shapes).
@@ -493,8 +510,6 @@ def validate(data: rdflib.Graph, *, shapes: rdflib.Graph | None = None,
     a result is kept only if its focus node is a subject of ``data``. Without context, every
     result is kept.
     """
-    import pyshacl  # imported here: it is slow to import and not every command validates
-
     if shapes is None:
         shapes = default_shapes()
     target = data
@@ -502,12 +517,7 @@ def validate(data: rdflib.Graph, *, shapes: rdflib.Graph | None = None,
         target = rdflib.Graph()
         target += data
         target += context
-    try:
-        _conforms, results_graph, _text = pyshacl.validate(
-            target, shacl_graph=shapes, inference="none", allow_warnings=True,
-            advanced=False, abort_on_first=False)
-    except Exception as exc:
-        raise MutuError("SHACL validation could not run", detail=f"{type(exc).__name__}: {exc}") from exc
+    results_graph = _run_engine(target, shapes)
 
     report_graph = _new_graph()
     report_node = BNode()

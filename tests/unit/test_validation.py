@@ -335,3 +335,24 @@ def test_default_shapes_accept_empty_data_and_flag_a_nameless_alternative():
     report = validate(data)
     assert not report.ok
     assert any(r.focus == alternative and r.path == "schema:name" for r in report.violations)
+
+
+def test_concurrent_validations_share_one_shapes_graph(shapes):
+    data = graph("m:event\\/e a schema:Event . m:alternative\\/a a schema:Organization .")
+    expected = validate(data, shapes=shapes).to_json()
+    outputs, errors = [], []
+
+    def run():
+        try:
+            for _ in range(5):
+                outputs.append(validate(data, shapes=shapes).to_json())
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert outputs == [expected] * 20
