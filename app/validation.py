@@ -327,9 +327,12 @@ def _count_label(n: int, word: str) -> str:
 class Report:
     """The outcome of one validation: results, summary flags and serialisations."""
 
-    def __init__(self, results: Iterable[ValidationResult], graph: rdflib.Graph | None = None):
+    def __init__(self, results: Iterable[ValidationResult], graph: rdflib.Graph | None = None,
+                 owners: dict | None = None):
         self.results: list[ValidationResult] = sorted(results, key=ValidationResult.sort_key)
         self._graph = graph
+        # Blank focus node -> "the schema:geo of <...>", so that to_text can say where it hangs.
+        self._owners = owners or {}
 
     # -- flags and selections
     @property
@@ -401,7 +404,9 @@ class Report:
             lines.append("Nothing blocks a load (warnings only).")
         for result in self.results:
             lines.append("")
-            lines.append(f"{result.severity}: {compact(result.focus)}")
+            owner = self._owners.get(result.focus)
+            where = f" ({owner})" if owner else ""
+            lines.append(f"{result.severity}: {compact(result.focus)}{where}")
             if result.path:
                 lines.append(f"  path:    {result.path}")
             if result.value is not None:
@@ -545,4 +550,17 @@ def validate(data: rdflib.Graph, *, shapes: rdflib.Graph | None = None,
         _copy_result(results_graph, report_graph, node, message)
     report_graph.add((report_node, RDF.type, SH.ValidationReport))
     report_graph.add((report_node, SH.conforms, Literal(not results)))
-    return Report(results, report_graph)
+    return Report(results, report_graph, _owners(target, results))
+
+
+def _owners(data: rdflib.Graph, results: list[ValidationResult]) -> dict:
+    """For each blank focus node, a phrase naming the resource and property it hangs from."""
+    owners = {}
+    for result in results:
+        focus = result.focus
+        if isinstance(focus, BNode) and focus not in owners:
+            for subject, predicate in data.subject_predicates(focus):
+                if not isinstance(subject, BNode):
+                    owners[focus] = f"the {compact(predicate)} of {compact(subject)}"
+                    break
+    return owners

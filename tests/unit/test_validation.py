@@ -356,3 +356,14 @@ def test_concurrent_validations_share_one_shapes_graph(shapes):
         thread.join()
     assert errors == []
     assert outputs == [expected] * 20
+
+
+def test_text_says_where_a_blank_focus_node_hangs():
+    shapes = rdflib.Graph().parse(data=PREFIXES + """
+    ex:Geo a sh:NodeShape ; sh:targetObjectsOf schema:geo ;
+      sh:property [ sh:path schema:latitude ; sh:minCount 1 ] .
+    """, format="turtle")
+    report = validate(graph("m:place\\/p schema:geo [ schema:longitude 4.35 ] ."), shapes=shapes)
+    (result,) = report.results
+    assert isinstance(result.focus, BNode)
+    assert f"Violation: _:{result.focus} (the schema:geo of <https://mutu.brussels/place/p>)" in report.to_text()
