@@ -1,0 +1,99 @@
+"""Load benchmark: raw pyoxigraph bulk_load vs `mutu load` of the same file, in one run.
+
+    python bench/load.py [--sizes 100k,1m] [--repeat 1] [--json bench/out/load.json]
+
+Generates the files with bench/generate.py when missing, then for each size measures, on
+fresh on-disk stores, (a) pyoxigraph `Store.bulk_load` of the file into a named graph and
+(b) the whole `mutu load` command (a new process: parse, normalise, validate, write, catalog
+record), and prints a table of times and the ratio b/a.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+
+
+def ensure_file(label: str) -> Path:
+    """The generated N-Triples file for a size label, generated once."""
+    path = OUT / f"{label}.nt"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--triples",
+                        str(SIZES[label]), "--out", str(path), "--seed", "42",
+                        "--today", "2026-11-28"], check=True)
+    return path
+
+
+def raw_bulk_load(path: Path) -> float:
+    """Seconds for pyoxigraph to bulk-load the file into a fresh on-disk store."""
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        started = time.perf_counter()
+        store = ox.Store(tmp)
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=ox.NamedNode("https://mutu.brussels/graph/bench"))
+        store.flush()
+        elapsed = time.perf_counter() - started
+        del store
+        return elapsed
+
+
+def mutu_load(path: Path) -> tuple[float, str]:
+    """Seconds for the `mutu load` command on a fresh store, and its summary line."""
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "app.cli", "--store", tmp, "load", str(path),
+                                 "--graph", "https://mutu.brussels/graph/bench", "--licence", "CC0-1.0"],
+                                capture_output=True, text=True, env=env, cwd=ROOT)
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"mutu load failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        return elapsed, result.stdout.strip().splitlines()[-1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k", help="comma-separated: 100k, 1m, 10m")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measure (median kept)")
+    parser.add_argument("--json", default=str(OUT / "load.json"), help="where to write the figures")
+    args = parser.parse_args()
+    rows = []
+    for label in args.sizes.split(","):
+        if label not in SIZES:
+            parser.error(f"unknown size {label!r}; use {', '.join(SIZES)}")
+        path = ensure_file(label)
+        raw = statistics.median(raw_bulk_load(path) for _ in range(args.repeat))
+        runs = [mutu_load(path) for _ in range(args.repeat)]
+        mutu = statistics.median(r[0] for r in runs)
+        rows.append({"size": label, "triples": SIZES[label], "bulk_load_s": round(raw, 2),
+                     "mutu_load_s": round(mutu, 2), "ratio": round(mutu / raw, 2),
+                     "mutu_summary": runs[-1][1]})
+    print(f"{'size':>6} {'bulk_load (s)':>14} {'mutu load (s)':>14} {'ratio':>7}")
+    for r in rows:
+        print(f"{r['size']:>6} {r['bulk_load_s']:>14.2f} {r['mutu_load_s']:>14.2f} {r['ratio']:>7.2f}")
+    for r in rows:
+        print(f"  {r['size']}: {r['mutu_summary']}")
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps({"machine": os.uname().nodename, "cpus": os.cpu_count(),
+                                           "rows": rows}, indent=2))
+    shutil.rmtree(OUT / "tmp", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
