@@ -74,7 +74,8 @@ class EmbeddedStore(Store):
                                      **_dataset_kwargs(dataset))
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
-        except OSError as error:
+        except (OSError, RuntimeError) as error:
+            # RuntimeError: e.g. a substituted variable missing from the SELECT projection.
             raise QueryEvaluationError(f"query evaluation failed: {error}") from None
 
     def select(self, sparql, *, dataset=None, bindings=None):

@@ -41,7 +41,7 @@ def test_load_records_the_dataset_in_the_catalog(store):
     assert record.source == "alternatives-v1.ttl"
     assert record.publisher == "Tests"
     activity = store.select(
-        "SELECT ?a ?who WHERE { ?g <http://www.w3.org/ns/prov#wasGeneratedBy> ?a . "
+        "SELECT ?g ?a ?who WHERE { ?g <http://www.w3.org/ns/prov#wasGeneratedBy> ?a . "
         "?a <http://www.w3.org/ns/prov#wasAssociatedWith>/<http://xmlns.com/foaf/0.1/name> ?who }",
         dataset=QueryDataset((catalog.catalog_iri(BASE),), ()), bindings={"g": ox.NamedNode(GRAPH)})
     assert len(activity) == 1
