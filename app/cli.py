@@ -127,13 +127,23 @@ def cmd_load(args, settings) -> int:
     finally:
         store.close()
     if outcome.report is not None and outcome.report.warnings:
-        print(outcome.report.to_text(), file=sys.stderr)
+        _print_warnings(outcome.report)
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in outcome.timings.items())
     verb = {"loaded": "loaded", "unchanged": "unchanged (same data already loaded)",
             "dry-run": "valid (dry run, nothing written)"}[outcome.status]
     print(f"{outcome.graph}: {verb}; {outcome.triples} triples in {outcome.seconds:.2f} s"
           + (f" ({steps})" if steps else ""))
     return EXIT_OK
+
+
+def _print_warnings(report, limit: int = 10) -> None:
+    warnings = report.warnings
+    print(f"{len(warnings)} warning(s); the data was loaded anyway. "
+          f"{'First ' + str(limit) + ' (run `mutu validate FILE` for all):' if len(warnings) > limit else ''}",
+          file=sys.stderr)
+    for result in warnings[:limit]:
+        where = f" {result.path}" if result.path else ""
+        print(f"  Warning: {result.focus}{where}: {result.message}", file=sys.stderr)
 
 
 def cmd_validate(args, settings) -> int:

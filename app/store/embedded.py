@@ -176,7 +176,8 @@ class EmbeddedStore(Store):
         if graph is None:
             self._store.dump(out, format=ox.RdfFormat.N_QUADS)
         else:
-            self._store.dump(out, format=ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
+            quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            ox.serialize(quads, out, format=ox.RdfFormat.N_QUADS)
 
     def bulk_add(self, quads: Iterable[ox.Quad]):
         self._store.bulk_extend(quads)

@@ -21,6 +21,7 @@ from app.store import open_store
 ROOT = Path(__file__).resolve().parents[2]
 GRAPH = BASE + "graph/atomic"
 NEW_GRAPH = BASE + "graph/atomic-new"
+TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +33,14 @@ def alternatives(count: int, label: str) -> bytes:
         a = f"<{BASE}alternative/atomic-{i}>"
         p = f"<{BASE}place/atomic-{i}>"
         lines += [
-            f'{a} a <https://w3id.org/mutu/ns#Alternative> .',
+            f'{a} <{TYPE}> <https://w3id.org/mutu/ns#Alternative> .',
             f'{a} <https://schema.org/name> "{label} {i}"@fr .',
             f'{a} <https://schema.org/name> "{label} {i}"@nl .',
             f'{a} <https://schema.org/location> {p} .',
-            f'{p} a <https://w3id.org/mutu/ns#Place> .',
+            f'{p} <{TYPE}> <https://w3id.org/mutu/ns#Place> .',
             f'{p} <https://schema.org/name> "Lieu {label} {i}"@fr .',
             f'{p} <https://schema.org/address> <{BASE}place/atomic-{i}/address> .',
-            f'<{BASE}place/atomic-{i}/address> a <https://schema.org/PostalAddress> .',
+            f'<{BASE}place/atomic-{i}/address> <{TYPE}> <https://schema.org/PostalAddress> .',
             f'<{BASE}place/atomic-{i}/address> <https://schema.org/streetAddress> "Rue {i}" .',
             f'<{BASE}place/atomic-{i}/address> <https://schema.org/postalCode> "1000" .',
             f'<{BASE}place/atomic-{i}/address> <https://schema.org/addressCountry> "BE" .',
@@ -60,9 +61,11 @@ def content(location: str, graph: str):
 
 def mutu_load(store_dir, path, graph, *extra):
     env = {**os.environ, "MUTU_STORE": str(store_dir), "PYTHONPATH": str(ROOT)}
+    # Output goes to files, not pipes: a full pipe would block the loader, not kill it.
+    log = open(Path(store_dir).with_suffix(".log"), "ab")
     return subprocess.Popen([sys.executable, "-m", "app.cli", "load", str(path), "--graph", graph,
                              "--licence", "CC0-1.0", *extra], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=log, stderr=log)
 
 
 def test_kill_9_at_any_moment_leaves_the_old_graph_or_the_new_one(tmp_path):
@@ -77,14 +80,13 @@ def test_kill_9_at_any_moment_leaves_the_old_graph_or_the_new_one(tmp_path):
     shutil.copytree(base_store, timing_store)
     started = time.monotonic()
     process = mutu_load(timing_store, v2, GRAPH)
-    _, err = process.communicate()
-    assert process.returncode == 0, err
+    assert process.wait() == 0, Path(timing_store).with_suffix(".log").read_text()
     duration = time.monotonic() - started
     new, new_record = content(str(timing_store), GRAPH)
     assert new != old and new_record.sha256 != old_record.sha256
 
     outcomes = []
-    for fraction in (0.15, 0.35, 0.55, 0.7, 0.8, 0.88, 0.94, 0.98):
+    for fraction in (0.2, 0.45, 0.65, 0.8, 0.9, 0.97):
         trial = tmp_path / f"trial-{fraction}"
         shutil.copytree(base_store, trial)
         process = mutu_load(trial, v2, GRAPH)
