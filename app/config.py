@@ -17,6 +17,7 @@ class Settings:
     threads: int = 8  # MUTU_THREADS: WSGI worker threads
     max_load_bytes: int = 512 * 1024 * 1024  # MUTU_MAX_LOAD_BYTES: largest file `mutu load` reads
     max_request_bytes: int = 1024 * 1024  # MUTU_MAX_REQUEST_BYTES: largest HTTP request body
+    service_allow: str = ""  # MUTU_SERVICE_ALLOW: comma-separated SERVICE endpoints queries may call
     extra: dict = field(default_factory=dict)
 
 
@@ -43,6 +44,11 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
     if not settings.base_iri.endswith("/"):
         settings = replace(settings, base_iri=settings.base_iri + "/")
     return settings
+
+
+def service_allow_list(settings: Settings) -> frozenset[str]:
+    """The SERVICE endpoints queries may federate with (none by default)."""
+    return frozenset(u.strip() for u in settings.service_allow.split(",") if u.strip())
 
 
 def _convert(name: str, raw: str, type_):

@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from . import catalog, negotiation, sparql_text
 from .access import query_dataset, visible_graphs
+from .config import service_allow_list
 from .errors import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
 from .namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
 from .state import get_store, settings
@@ -139,9 +140,16 @@ def endpoint_url() -> str:
 
 
 def _run_query(query: str, params: dict[str, list[str]]):
+    base = endpoint_url()
+    allowed = service_allow_list(settings())
+    for target in sparql_text.service_targets(query, base_iri=base):
+        # pyoxigraph's SERVICE client reaches any host with no timeout: only listed partners.
+        if target not in allowed:
+            raise Forbidden(f"SERVICE {'<' + target + '>' if target else 'with a variable'} is not "
+                            "allowed; this endpoint federates only with the endpoints in "
+                            "MUTU_SERVICE_ALLOW")
     store = get_store()
     visible = visible_graphs(store, settings().base_iri)
-    base = endpoint_url()
     default_uris = params.get("default-graph-uri", [])
     named_uris = params.get("named-graph-uri", [])
     query_from, query_from_named = ((), ()) if default_uris or named_uris else \

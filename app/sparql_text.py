@@ -211,3 +211,39 @@ def operation_kind(text: str) -> str | None:
         else:
             return None
     return None
+
+
+
+def service_targets(text: str, *, base_iri: str | None = None) -> list[str | None]:
+    """Endpoints named by SERVICE clauses, resolved; None for `SERVICE ?var`."""
+    base = base_iri
+    prefixes: dict[str, str] = {}
+    targets: list[str | None] = []
+    pending: str | None = None  # "base", "prefix", "prefix-iri", "service"
+    prefix_name = ""
+    for kind, token in tokens(text):
+        upper = token.upper() if kind == "word" else ""
+        if pending == "service":
+            if upper == "SILENT":
+                continue
+            if kind == "iri":
+                targets.append(resolve(_iri_value(token), base))
+            elif kind == "pname":
+                name, _, local = token.partition(":")
+                targets.append(prefixes[name] + _PLX_ESCAPE.sub(r"\1", local) if name in prefixes else None)
+            else:
+                targets.append(None)
+            pending = None
+            continue
+        if kind == "word":
+            pending = {"BASE": "base", "PREFIX": "prefix", "SERVICE": "service"}.get(upper)
+            continue
+        if pending == "prefix" and kind == "pname" and token.endswith(":"):
+            prefix_name, pending = token[:-1], "prefix-iri"
+            continue
+        if kind == "iri" and pending == "base":
+            base = resolve(_iri_value(token), base)
+        elif kind == "iri" and pending == "prefix-iri":
+            prefixes[prefix_name] = resolve(_iri_value(token), base)
+        pending = None
+    return targets

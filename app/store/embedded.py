@@ -24,6 +24,7 @@ GRAPH_FORMATS = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
+EMPTY_GRAPH = ox.NamedNode("urn:x-mutu:empty-graph")
 TEXT_TYPES = {"text/csv", "text/tab-separated-values", "text/turtle"}
 
 
@@ -31,7 +32,8 @@ def _dataset_kwargs(dataset: QueryDataset | None) -> dict:
     if dataset is None:
         return {}
     return {
-        "default_graph": [ox.NamedNode(g) for g in dataset.default_graphs] or ox.DefaultGraph(),
+        # An empty default graph is a graph nobody writes to, never the store's default graph.
+        "default_graph": [ox.NamedNode(g) for g in dataset.default_graphs] or [EMPTY_GRAPH],
         "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs],
     }
 

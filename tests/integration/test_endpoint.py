@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import http.client
 import json
 import socket
@@ -222,14 +224,29 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_evaluation_error_is_an_error_status_not_a_truncated_200(live_server):
-    # SERVICE to a closed port fails during evaluation (pyoxigraph raises an OSError).
-    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{closed_port()}/sparql> {{ ?s ?p ?o }} }}"
+def test_evaluation_error_is_an_error_status_not_a_truncated_200(app, live_server):
+    # SERVICE to an allowed but closed port fails during evaluation (pyoxigraph raises OSError).
+    endpoint = f"http://127.0.0.1:{closed_port()}/sparql"
+    app.config["MUTU"] = dataclasses.replace(app.config["MUTU"], service_allow=endpoint)
+    query = f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"
     status, headers, body = call(live_server, params={"query": query},
                                  headers={"Accept": "application/sparql-results+json"})
     assert status == 500
     assert not headers["Content-Type"].startswith("application/sparql-results")
     assert b"query evaluation failed" in body
+
+
+@pytest.mark.parametrize("clause", [
+    "SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o }",
+    "SERVICE SILENT <http://169.254.169.254/latest/meta-data> { ?s ?p ?o }",
+    "SERVICE ?endpoint { ?s ?p ?o } VALUES ?endpoint { <http://127.0.0.1:1/> }",
+    "SERVICE e:x { ?s ?p ?o }",
+])
+def test_service_is_refused_unless_allowed(live_server, clause):
+    query = f"PREFIX e: <http://10.0.0.1/> SELECT * WHERE {{ {clause} }}"
+    status, headers, body = call(live_server, params={"query": query})
+    assert status == 403
+    assert b"not allowed" in body
 
 
 def test_service_description_names_this_endpoint(live_server):
