@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="who may read the graph (default public, or as before)")
     p.add_argument("--publisher", help="who publishes the dataset")
     p.add_argument("--dry-run", action="store_true", help="parse and validate only")
+    from loaders.cli import add_load_options
+
+    add_load_options(p)
 
     p = sub.add_parser("validate", help="validate an RDF file against the shapes (report only)")
     p.add_argument("file")
@@ -63,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
 
     sub.add_parser("graphs", help="list the source graphs recorded in the catalog")
+    from loaders.cli import add_commands
+
+    COMMANDS.update(add_commands(sub))
 
     p = sub.add_parser("serve", help="run the HTTP service (SPARQL endpoint and pages)")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
@@ -116,8 +122,12 @@ def _open(settings):
 
 
 def cmd_load(args, settings) -> int:
+    from loaders.cli import loader_load, uses_loader
+
     from .pipeline import load_file
 
+    if uses_loader(args):
+        return loader_load(args, settings, _open)
     store = _open(settings)
     try:
         outcome = load_file(store, settings.base_iri, args.file, fmt=args.format, graph=args.graph,

@@ -17,6 +17,8 @@ class Settings:
     threads: int = 8  # MUTU_THREADS: WSGI worker threads
     max_load_bytes: int = 512 * 1024 * 1024  # MUTU_MAX_LOAD_BYTES: largest file `mutu load` reads
     max_request_bytes: int = 1024 * 1024  # MUTU_MAX_REQUEST_BYTES: largest HTTP request body
+    sources: str = "./sources.toml"  # MUTU_SOURCES: the partner sources file of `mutu sources` / `refresh`
+    fetch_timeout: int = 30  # MUTU_FETCH_TIMEOUT: seconds `mutu refresh` waits for a source's server
     service_allow: str = ""  # MUTU_SERVICE_ALLOW: comma-separated SERVICE endpoints queries may call
     extra: dict = field(default_factory=dict)
 

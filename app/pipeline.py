@@ -154,7 +154,51 @@ def load(store: Store, base_iri: str, data: bytes, *, fmt: str, graph: str, sour
     t0 = time.perf_counter()
     triples = normalise(parse(data, fmt, source=source, base_iri=None))
     timings["parse"] = time.perf_counter() - t0
+    return _load_checked(store, base_iri, triples, graph=graph, source=source, licence=licence,
+                         title=title, visibility=visibility, publisher=publisher, who=who,
+                         description=description, dry_run=dry_run, sha256=sha256,
+                         previous=previous, started=started, started_clock=started_clock,
+                         timings=timings)
 
+
+def load_triples(store: Store, base_iri: str, triples: list[ox.Triple], *, sha256: str, graph: str,
+                 source: str, licence: str | None = None, title: str | dict | None = None,
+                 visibility: str | None = None, publisher: str | None = None,
+                 who: str | None = None, description: dict | None = None, dry_run: bool = False,
+                 prune=None, timings: dict | None = None) -> LoadOutcome:
+    """Like :func:`load` for triples made by a loader (``loaders/``); `sha256` is the input's.
+
+    `prune(report, triples)`, when given, is called while the data has violations: it
+    returns the triples without the records the violations hang on (``--skip-invalid``),
+    or raises; the result is validated again.
+    """
+    started_clock = time.perf_counter()
+    started = catalog.now()
+    graph = check_graph_iri(graph)
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise InputError(f"--visibility must be one of {', '.join(VISIBILITIES)}, got {visibility!r}")
+    previous = catalog.find(store, base_iri, graph)
+    if licence is not None:
+        licence = licence_iri(licence) or licence
+    else:
+        licence = previous.licence if previous else None
+    if not licence:
+        raise InputError("every dataset needs a licence: pass --licence with one of "
+                         + ", ".join(KNOWN_LICENCES.values()))
+    visibility = visibility or (previous.visibility if previous else "public")
+    if title is None:
+        title = previous.title if previous else Path(source).name
+    triples = normalise(triples)
+    return _load_checked(store, base_iri, triples, graph=graph, source=source, licence=licence,
+                         title=title, visibility=visibility, publisher=publisher, who=who,
+                         description=description, dry_run=dry_run, sha256=sha256,
+                         previous=previous, started=started, started_clock=started_clock,
+                         timings=dict(timings or {}), prune=prune)
+
+
+def _load_checked(store, base_iri, triples, *, graph, source, licence, title, visibility, publisher,
+                  who, description, dry_run, sha256, previous, started, started_clock, timings,
+                  prune=None) -> LoadOutcome:
     if (previous and previous.sha256 == sha256 and previous.licence == licence
             and previous.visibility == visibility and _same_title(title, previous.title)
             and not dry_run):
@@ -172,6 +216,17 @@ def load(store: Store, base_iri: str, data: bytes, *, fmt: str, graph: str, sour
     data_graph = graph_from_triples(triples + meta)
     context = reference_context(store, base_iri, triples)
     report = validate(data_graph, context=context)
+    while not report.ok and prune is not None:
+        kept = prune(report, triples)
+        if len(kept) == len(triples):
+            break
+        triples = kept
+        meta = catalog.dataset_description(
+            base_iri, graph, title=title, licence=licence, visibility=visibility, source=source,
+            publisher=publisher or (previous.publisher if previous else None), who=who,
+            sha256=sha256, triples=len(triples), started=started, ended=catalog.now(),
+            description=description)
+        report = validate(graph_from_triples(triples + meta), context=context)
     timings["validate"] = time.perf_counter() - t0
     if not report.ok:
         raise InvalidData(f"{source}: the data breaks the contract "
