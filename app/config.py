@@ -20,6 +20,12 @@ class Settings:
     sources: str = "./sources.toml"  # MUTU_SOURCES: the partner sources file of `mutu sources` / `refresh`
     fetch_timeout: int = 30  # MUTU_FETCH_TIMEOUT: seconds `mutu refresh` waits for a source's server
     service_allow: str = ""  # MUTU_SERVICE_ALLOW: comma-separated SERVICE endpoints queries may call
+    shacl_engine: str = "sparql"  # MUTU_SHACL_ENGINE: "sparql" (shapes compiled to SPARQL) or "pyshacl" (the reference)
+    service_allow_private: bool = False  # MUTU_SERVICE_ALLOW_PRIVATE: SERVICE may reach loopback/private hosts
+    query_timeout: float = 10.0  # MUTU_QUERY_TIMEOUT: seconds before a query is stopped (0: never)
+    max_rows: int = 100_000  # MUTU_MAX_ROWS: most solutions/triples a /sparql result may hold (0: no cap)
+    max_concurrent_queries: int = 4  # MUTU_MAX_CONCURRENT_QUERIES: /sparql queries at once (0: no cap)
+    freshness_seconds: int = 300  # MUTU_FRESHNESS_SECONDS: clock tick in the ETag of pages and feeds of upcoming events
     extra: dict = field(default_factory=dict)
 
 
@@ -54,6 +60,20 @@ def service_allow_list(settings: Settings) -> frozenset[str]:
 
 
 def _convert(name: str, raw: str, type_):
+    if type_ in (bool, "bool"):
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{ENV_NAMES[name]} must be 1 or 0, got {raw!r}")
+    if type_ in (float, "float"):
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_NAMES[name]} must be a number of seconds, got {raw!r}") from None
+        if not value >= 0:
+            raise ValueError(f"{ENV_NAMES[name]} must be 0 or more, got {raw!r}")
+        return value
     if type_ in (int, "int"):
         try:
             return int(raw)
