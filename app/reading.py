@@ -14,7 +14,7 @@ from flask import g
 from . import queries
 from .access import ANONYMOUS, query_dataset, visible_graphs
 from .state import get_store, settings
-from .store import QueryDataset
+from .store import QueryDataset, QueryOutput
 
 
 def viewer():
@@ -54,3 +54,12 @@ def named(name: str, raw: Mapping[str, str] | None = None, **typed) -> tuple[que
     values.update(typed)
     rows = get_store().select(query.sparql(values), dataset=dataset())
     return query, rows
+
+
+def named_output(name: str, raw: Mapping[str, str] | None, choose, **typed) -> tuple[queries.NamedQuery, QueryOutput]:
+    """Run a named query like `named`, serialised by the store in the format `choose(kind)` picks
+    (the SPARQL result formats of the named-query API)."""
+    query = queries.get(name)
+    values = query.parse_params(raw or {})
+    values.update(typed)
+    return query, get_store().run(query.sparql(values), dataset=dataset(), choose=choose)
