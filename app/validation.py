@@ -328,9 +328,11 @@ class Report:
     """The outcome of one validation: results, summary flags and serialisations."""
 
     def __init__(self, results: Iterable[ValidationResult], graph: rdflib.Graph | None = None,
-                 owners: dict | None = None):
+                 owners: dict | None = None, engine: str | None = None):
         self.results: list[ValidationResult] = sorted(results, key=ValidationResult.sort_key)
         self._graph = graph
+        # Which engine produced it: "sparql" (app.shacl_sparql) or "pyshacl" (the reference).
+        self.engine = engine
         # Blank focus node -> "the schema:geo of <...>", so that to_text can say where it hangs.
         self._owners = owners or {}
 
@@ -506,17 +508,70 @@ def _run_engine(data: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
     return results_graph
 
 
+ENGINES = ("sparql", "pyshacl")
+
+
+def _engine(engine: str | None) -> str:
+    """The engine to run: the argument, else MUTU_SHACL_ENGINE (app.config), else "sparql"."""
+    if engine is None:
+        from app.config import load_settings
+        engine = getattr(load_settings(), "shacl_engine", "sparql") or "sparql"
+    if engine not in ENGINES:
+        raise MutuError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
+    return engine
+
+
+def _sparql_engine(run):
+    """Run the SPARQL engine; None when the shapes need the reference engine (pyshacl)."""
+    from app import shacl_sparql
+    try:
+        report = run(shacl_sparql)
+    except shacl_sparql.Unsupported:
+        return None
+    report.engine = "sparql"
+    return report
+
+
+def validate_triples(triples, *, shapes: rdflib.Graph | None = None, context=None,
+                     engine: str | None = None) -> Report:
+    """Like :func:`validate` for pyoxigraph triples (the load pipeline's fast path).
+
+    ``context`` is a list of pyoxigraph triples or an rdflib Graph. With the SPARQL engine no
+    rdflib graph of the data is ever built; with pyshacl the triples are converted first."""
+    if shapes is None:
+        shapes = default_shapes()
+    if context is not None and not isinstance(context, list):
+        from app.rdfterms import triples_from_graph
+        context = triples_from_graph(context)
+    if _engine(engine) == "sparql":
+        report = _sparql_engine(lambda s: s.validate_triples(triples, shapes, context))
+        if report is not None:
+            return report
+    from app.rdfterms import graph_from_triples
+    return validate(graph_from_triples(triples), shapes=shapes,
+                    context=graph_from_triples(context) if context is not None else None,
+                    engine="pyshacl")
+
+
 def validate(data: rdflib.Graph, *, shapes: rdflib.Graph | None = None,
-             context: rdflib.Graph | None = None) -> Report:
+             context: rdflib.Graph | None = None, engine: str | None = None) -> Report:
     """Validate ``data`` against ``shapes`` (default: Mutu's shapes).
 
     ``context`` holds extra triples needed to check references (category scheme, types of
     organisers and places kept in other graphs). Data and context are validated together, and
     a result is kept only if its focus node is a subject of ``data``. Without context, every
     result is kept.
+
+    ``engine``: "sparql" (app.shacl_sparql, shapes compiled to SPARQL on in-memory pyoxigraph;
+    the default) or "pyshacl" (the reference). Shapes the SPARQL engine does not support run on
+    pyshacl; ``Report.engine`` says which one ran.
     """
     if shapes is None:
         shapes = default_shapes()
+    if _engine(engine) == "sparql":
+        report = _sparql_engine(lambda s: s.validate_graph(data, shapes, context))
+        if report is not None:
+            return report
     target = data
     if context is not None:
         target = rdflib.Graph()
@@ -550,7 +605,7 @@ def validate(data: rdflib.Graph, *, shapes: rdflib.Graph | None = None,
         _copy_result(results_graph, report_graph, node, message)
     report_graph.add((report_node, RDF.type, SH.ValidationReport))
     report_graph.add((report_node, SH.conforms, Literal(not results)))
-    return Report(results, report_graph, _owners(target, results))
+    return Report(results, report_graph, _owners(target, results), engine="pyshacl")
 
 
 def _owners(data: rdflib.Graph, results: list[ValidationResult]) -> dict:
