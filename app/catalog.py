@@ -13,8 +13,52 @@ from .store import QueryDataset, Store
 
 
 def catalog_iri(base_iri: str) -> str:
-    """IRI of the catalog graph (and of the dcat:Catalog it describes)."""
+    """IRI of the full catalog graph (and of the dcat:Catalog it describes).
+
+    The full graph names every dataset, private ones included, so only admins read it;
+    everyone else reads the views below.
+    """
     return base_iri + "catalog"
+
+
+# Visibilities that have a catalog view: a copy of the records of datasets of that visibility,
+# rebuilt in the same transaction as every catalog change. Private records have no view.
+VIEW_VISIBILITIES = ("public", "partners")
+
+
+def view_iri(base_iri: str, visibility: str) -> str:
+    """IRI of the catalog view holding the records of `visibility` datasets (public, partners)."""
+    if visibility not in VIEW_VISIBILITIES:
+        raise ValueError(f"no catalog view for {visibility!r}")
+    return f"{base_iri}catalog/{visibility}"
+
+
+def refresh_views_update(base_iri: str) -> str:
+    """SPARQL update rebuilding every catalog view from the full catalog graph."""
+    cat = str(_n(catalog_iri(base_iri)))
+    parts = []
+    for vis in VIEW_VISIBILITIES:
+        view = str(_n(view_iri(base_iri, vis)))
+        parts.append(f"DROP SILENT GRAPH {view}")
+        parts.append(f"""INSERT {{ GRAPH {view} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {cat} {{
+  ?g <{MUTU}visibility> <{MUTU}{vis}> .
+  {{ ?g ?p ?o BIND(?g AS ?s) }}
+  UNION {{ ?s <{PROV}generated> ?g . ?s ?p ?o }}
+  UNION {{ ?g <{DCTERMS}publisher>|<{DCTERMS}rightsHolder> ?s . ?s ?p ?o }}
+  UNION {{ ?a <{PROV}generated> ?g ; <{PROV}wasAssociatedWith> ?s . ?s ?p ?o }}
+  UNION {{ ?s <{DCAT}dataset> ?g BIND(<{DCAT}dataset> AS ?p) BIND(?g AS ?o) }}
+  UNION {{ BIND({cat} AS ?s) BIND(<{RDF}type> AS ?p) BIND(<{DCAT}Catalog> AS ?o) }}
+}} }}""")
+    return " ;\n".join(parts)
+
+
+def remove_description_update(base_iri: str, graph: str) -> str:
+    """SPARQL update removing a dataset's record from the catalog (its load history stays)."""
+    cat = str(_n(catalog_iri(base_iri)))
+    g = str(_n(graph))
+    return (f"DELETE {{ GRAPH {cat} {{ {g} ?p ?o }} }} WHERE {{ GRAPH {cat} {{ {g} ?p ?o }} }} ;\n"
+            f"DELETE WHERE {{ GRAPH {cat} {{ ?c <{DCAT}dataset> {g} }} }} ;\n"
+            + refresh_views_update(base_iri))
 
 
 @dataclass(frozen=True)
@@ -30,6 +74,7 @@ class DatasetRecord:
     modified: str | None
     source: str | None
     publisher: str | None
+    owner: str | None = None
 
 
 DATASETS_QUERY = """
@@ -39,7 +84,7 @@ PREFIX void: <http://rdfs.org/ns/void#>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 SELECT ?g (SAMPLE(?t) AS ?title) (SAMPLE(?l) AS ?licence) (SAMPLE(?v) AS ?visibility)
        (SAMPLE(?sum) AS ?sha256) (SAMPLE(?n) AS ?triples) (SAMPLE(?m) AS ?modified)
-       (SAMPLE(?src) AS ?source) (SAMPLE(?pn) AS ?publisher)
+       (SAMPLE(?src) AS ?source) (SAMPLE(?pn) AS ?publisher) (SAMPLE(?on) AS ?owner)
 WHERE {
   ?g a mutu:Dataset ; mutu:visibility ?v .
   OPTIONAL { ?g dcterms:title ?t }
@@ -49,6 +94,7 @@ WHERE {
   OPTIONAL { ?g dcterms:modified ?m }
   OPTIONAL { ?g dcterms:source ?src }
   OPTIONAL { ?g dcterms:publisher/foaf:name ?pn }
+  OPTIONAL { ?g dcterms:rightsHolder/foaf:name ?on }
 } GROUP BY ?g ORDER BY ?g
 """
 
@@ -69,6 +115,7 @@ def datasets(store: Store, base_iri: str) -> list[DatasetRecord]:
             modified=row["modified"].value if "modified" in row else None,
             source=row["source"].value if "source" in row else None,
             publisher=row["publisher"].value if "publisher" in row else None,
+            owner=row["owner"].value if "owner" in row else None,
         ))
     return out
 
@@ -98,7 +145,7 @@ def now() -> str:
 def dataset_description(base_iri: str, graph: str, *, title: str | dict, licence: str,
                         visibility: str, source: str, publisher: str | None, who: str,
                         sha256: str, triples: int, started: str, ended: str,
-                        description: dict | None = None) -> list[ox.Triple]:
+                        description: dict | None = None, owner: str | None = None) -> list[ox.Triple]:
     """The catalog triples describing one load of a graph (the Dataset and its prov:Activity)."""
     g = _n(graph)
     catalog = _n(catalog_iri(base_iri))
@@ -137,6 +184,11 @@ def dataset_description(base_iri: str, graph: str, *, title: str | dict, licence
         pub = _n(f"{base_iri}agent/{_slug(publisher)}")
         out += [t(g, _n(DCTERMS + "publisher"), pub), t(pub, _n(RDF + "type"), _n(FOAF + "Agent")),
                 t(pub, _n(FOAF + "name"), _lit(publisher))]
+    if owner:
+        holder = _n(f"{base_iri}agent/{_slug(owner)}")
+        out += [t(g, _n(DCTERMS + "rightsHolder"), holder),
+                t(holder, _n(RDF + "type"), _n(FOAF + "Agent")),
+                t(holder, _n(FOAF + "name"), _lit(owner))]
     return out
 
 
@@ -149,7 +201,8 @@ def _slug(text: str) -> str:
 
 
 def replace_description_update(base_iri: str, graph: str, triples: list[ox.Triple]) -> str:
-    """SPARQL update replacing a dataset's description in the catalog (load history is kept).
+    """SPARQL update replacing a dataset's description in the catalog (load history is kept),
+    then rebuilding the catalog views, so both change in the same transaction.
 
     Every term is written by pyoxigraph's own N-Triples serialiser, never from raw text.
     """
@@ -157,4 +210,4 @@ def replace_description_update(base_iri: str, graph: str, triples: list[ox.Tripl
     g = str(_n(graph))
     body = " .\n".join(str(t) for t in triples)
     return (f"DELETE {{ GRAPH {cat} {{ {g} ?p ?o }} }} WHERE {{ GRAPH {cat} {{ {g} ?p ?o }} }} ;\n"
-            f"INSERT DATA {{ GRAPH {cat} {{\n{body} .\n}} }}")
+            f"INSERT DATA {{ GRAPH {cat} {{\n{body} .\n}} }} ;\n" + refresh_views_update(base_iri))

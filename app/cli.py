@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--visibility", choices=["public", "partners", "private"],
                    help="who may read the graph (default public, or as before)")
     p.add_argument("--publisher", help="who publishes the dataset")
+    p.add_argument("--owner", help="the collective that owns the dataset (recorded in the catalog)")
     p.add_argument("--dry-run", action="store_true", help="parse and validate only")
     from loaders.cli import add_load_options
 
@@ -66,6 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
 
     sub.add_parser("graphs", help="list the source graphs recorded in the catalog")
+
+    p = sub.add_parser("token", help="create, list or revoke access tokens")
+    tsub = p.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
+    tsub.required = True
+    t = tsub.add_parser("create", help="create a token; prints it alone on the last line")
+    t.add_argument("--name", required=True, help="the token's name (shown in the change log)")
+    t.add_argument("--role", required=True, choices=["partner", "editor", "admin"])
+    t.add_argument("--graphs", default="", help="comma-separated graph IRIs an editor reads "
+                   "and writes")
+    t.add_argument("--licence", help="licence of the graphs this token creates (IRI or SPDX id)")
+    tsub.add_parser("list", help="list tokens (names, roles, scopes; never the secrets)")
+    t = tsub.add_parser("revoke", help="revoke a token by name")
+    t.add_argument("name")
+
+    p = sub.add_parser("graph", help="export or delete one graph")
+    gsub = p.add_subparsers(dest="graph_command", metavar="ACTION", parser_class=_Parser)
+    gsub.required = True
+    t = gsub.add_parser("export", help="write one graph as N-Triples to stdout")
+    t.add_argument("graph")
+    t = gsub.add_parser("delete", help="delete one graph and its catalog record")
+    t.add_argument("graph")
     from loaders.cli import add_commands
 
     COMMANDS.update(add_commands(sub))
@@ -133,7 +155,8 @@ def cmd_load(args, settings) -> int:
         outcome = load_file(store, settings.base_iri, args.file, fmt=args.format, graph=args.graph,
                             max_bytes=settings.max_load_bytes, licence=args.licence,
                             title=args.title, visibility=args.visibility,
-                            publisher=args.publisher, dry_run=args.dry_run)
+                            publisher=args.publisher, dry_run=args.dry_run,
+                            owner=args.owner)
     finally:
         store.close()
     if outcome.report is not None and outcome.report.warnings:
@@ -183,8 +206,7 @@ def cmd_validate(args, settings) -> int:
 
 
 def cmd_query(args, settings) -> int:
-    from .access import query_dataset
-    from .catalog import catalog_iri, datasets
+    from .access import Viewer, query_dataset, visible_graphs
     from .sparql_text import dataset_clauses
 
     text = args.query
@@ -197,7 +219,8 @@ def cmd_query(args, settings) -> int:
             return EXIT_ERROR
     store = _open(settings)
     try:
-        graphs = tuple(d.graph for d in datasets(store, settings.base_iri)) + (catalog_iri(settings.base_iri),)
+        # The operator sees everything, as an admin token does (full catalog and change log).
+        graphs = visible_graphs(store, settings.base_iri, Viewer("operator", "admin"))
         froms, named = dataset_clauses(text)
         dataset = query_dataset(graphs, query_from=froms, query_from_named=named)
         wanted = {"table": "application/sparql-results+json", "json": "application/sparql-results+json",
@@ -266,9 +289,9 @@ def cmd_graphs(args, settings) -> int:
     finally:
         store.close()
     out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
-    out.writerow(["graph", "visibility", "licence", "triples", "modified", "title"])
+    out.writerow(["graph", "visibility", "licence", "triples", "modified", "title", "owner"])
     for d in records:
-        out.writerow([d.graph, d.visibility, d.licence, d.triples, d.modified, d.title])
+        out.writerow([d.graph, d.visibility, d.licence, d.triples, d.modified, d.title, d.owner or ""])
     return EXIT_OK
 
 
@@ -295,7 +318,92 @@ def cmd_serve(args, settings) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"load": cmd_load, "validate": cmd_validate, "query": cmd_query, "dump": cmd_dump,
+def _tokens(settings):
+    from .tokens import Registry, tokens_path
+
+    if settings.store == ":memory:":
+        raise MutuError("tokens need an on-disk store (--store DIR)")
+    return Registry(tokens_path(settings.store))
+
+
+def cmd_token(args, settings) -> int:
+    from .namespaces import licence_iri
+
+    registry = _tokens(settings)
+    if args.token_command == "create":
+        licence = None
+        if args.licence:
+            licence = licence_iri(args.licence)
+            if licence is None:
+                raise MutuError(f"unknown licence {args.licence!r}")
+        graphs = [g.strip() for g in args.graphs.split(",") if g.strip()]
+        secret = registry.create(args.name, args.role, graphs, licence)
+        print(f"token {args.name!r} ({args.role}"
+              + (f" on {', '.join(graphs)}" if graphs else "") + "); it is shown only once:",
+              file=sys.stderr)
+        print(secret)
+    elif args.token_command == "list":
+        out = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+        out.writerow(["name", "role", "graphs", "created", "revoked"])
+        for r in registry.records():
+            out.writerow([r.name, r.role, ",".join(r.graphs), r.created, r.revoked or ""])
+    else:
+        registry.revoke(args.name)
+        print(f"token {args.name!r} revoked", file=sys.stderr)
+    _flush_token_events(settings, registry)
+    return EXIT_OK
+
+
+def _flush_token_events(settings, registry) -> None:
+    """Log token events now if the store is free; a running server logs them otherwise."""
+    from .errors import StoreUnavailable
+    from .tokens import flush_events
+
+    try:
+        store = _open(settings)
+    except StoreUnavailable:
+        return
+    try:
+        flush_events(registry, store, settings.base_iri)
+    finally:
+        store.close()
+
+
+def cmd_graph(args, settings) -> int:
+    import getpass
+
+    from . import changelog
+    from .access import system_graphs
+    from .catalog import find, remove_description_update
+    from .errors import NotFound
+
+    store = _open(settings)
+    try:
+        record = find(store, settings.base_iri, args.graph)
+        if record is None and args.graph not in system_graphs(settings.base_iri):
+            raise NotFound(f"no graph <{args.graph}> in the catalog")
+        if args.graph_command == "export":
+            import pyoxigraph as ox
+
+            ox.serialize(store.graph_triples(args.graph), sys.stdout.buffer,
+                         format=ox.RdfFormat.N_TRIPLES)
+            sys.stdout.flush()
+            return EXIT_OK
+        if record is None:
+            raise MutuError(f"<{args.graph}> is maintained by Mutu and cannot be deleted")
+        size = store.graph_size(args.graph)
+        store.update(f"DROP SILENT GRAPH <{args.graph}> ;\n"
+                     + remove_description_update(settings.base_iri, args.graph) + " ;\n"
+                     + changelog.record_update(settings.base_iri, action="delete", graph=args.graph,
+                                               who=getpass.getuser(), added=0, removed=size,
+                                               public=record.visibility == "public"))
+        print(f"{args.graph}: deleted ({size} triples)")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+COMMANDS = {"token": cmd_token, "graph": cmd_graph, "load": cmd_load, "validate": cmd_validate, "query": cmd_query, "dump": cmd_dump,
             "restore": cmd_restore, "graphs": cmd_graphs, "serve": cmd_serve}
 
 if __name__ == "__main__":

@@ -68,3 +68,10 @@ class QueryEvaluationError(MutuError):
     """The store failed while evaluating a well-formed query."""
 
     status = 500
+
+
+class Unauthorized(MutuError):
+    """No token where one is needed, or a wrong or revoked token (sent with WWW-Authenticate)."""
+
+    status = 401
+    www_authenticate = 'Bearer realm="mutu"'

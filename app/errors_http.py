@@ -49,7 +49,11 @@ def init_app(app: Flask) -> None:
     def handle_mutu_error(error: MutuError):
         title = type(error).__name__
         report = error.report if isinstance(error, InvalidData) else None
-        return error_response(error.status, title, error.message, error.detail, report)
+        response = error_response(error.status, title, error.message, error.detail, report)
+        challenge = getattr(error, "www_authenticate", None)
+        if challenge is not None:
+            response.headers["WWW-Authenticate"] = challenge
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from . import catalog
+from . import catalog, changelog
 from .errors import InputError, InvalidData
 from .namespaces import KNOWN_LICENCES, RDF, VISIBILITIES, licence_iri
 from .rdfio import format_name, normalise, parse
@@ -129,7 +129,7 @@ def reference_context(store: Store | None, base_iri: str, triples: list[ox.Tripl
 def load(store: Store, base_iri: str, data: bytes, *, fmt: str, graph: str, source: str,
          licence: str | None = None, title: str | dict | None = None, visibility: str | None = None,
          publisher: str | None = None, who: str | None = None, description: dict | None = None,
-         dry_run: bool = False) -> LoadOutcome:
+         dry_run: bool = False, owner: str | None = None, action: str = "load") -> LoadOutcome:
     """Validate `data` and make it the whole content of `graph`, with its catalog record."""
     started_clock = time.perf_counter()
     timings = {}
@@ -157,7 +157,7 @@ def load(store: Store, base_iri: str, data: bytes, *, fmt: str, graph: str, sour
                          title=title, visibility=visibility, publisher=publisher, who=who,
                          description=description, dry_run=dry_run, sha256=sha256,
                          previous=previous, started=started, started_clock=started_clock,
-                         timings=timings)
+                         timings=timings, owner=owner, action=action)
 
 
 def load_triples(store: Store, base_iri: str, triples: list[ox.Triple], *, sha256: str, graph: str,
@@ -197,10 +197,10 @@ def load_triples(store: Store, base_iri: str, triples: list[ox.Triple], *, sha25
 
 def _load_checked(store, base_iri, triples, *, graph, source, licence, title, visibility, publisher,
                   who, description, dry_run, sha256, previous, started, started_clock, timings,
-                  prune=None) -> LoadOutcome:
+                  prune=None, owner=None, action="load") -> LoadOutcome:
     if (previous and previous.sha256 == sha256 and previous.licence == licence
             and previous.visibility == visibility and _same_title(title, previous.title)
-            and not dry_run):
+            and (owner is None or owner == previous.owner) and not dry_run):
         return LoadOutcome(graph, "unchanged", len(triples), None,
                            time.perf_counter() - started_clock, timings)
 
@@ -209,7 +209,7 @@ def _load_checked(store, base_iri, triples, *, graph, source, licence, title, vi
         base_iri, graph, title=title, licence=licence, visibility=visibility, source=source,
         publisher=publisher or (previous.publisher if previous else None), who=who,
         sha256=sha256, triples=len(triples), started=started, ended=catalog.now(),
-        description=description)
+        description=description, owner=owner or (previous.owner if previous else None))
 
     t0 = time.perf_counter()
     context = reference_context(store, base_iri, triples)
@@ -237,6 +237,11 @@ def _load_checked(store, base_iri, triples, *, graph, source, licence, title, vi
 
     t0 = time.perf_counter()
     update = catalog.replace_description_update(base_iri, graph, meta)
+    added, removed = _change_counts(store.graph_triples(graph) if previous else [], triples)
+    # The change log entry commits with the catalog record (same transaction).
+    update += " ;\n" + changelog.record_update(
+        base_iri, action=action, graph=graph, who=who, added=added, removed=removed,
+        checksum=sha256, public=visibility == "public" or (previous is not None and previous.visibility == "public"))
     store.replace_graph(graph, triples, meta_update=update, graph_is_new=previous is None)
     timings["write"] = time.perf_counter() - t0
     return LoadOutcome(graph, "loaded", len(triples), report,
@@ -254,11 +259,29 @@ def load_file(store: Store, base_iri: str, path: str, *, fmt: str | None = None,
 
 def cleanup_orphans(store: Store, base_iri: str) -> list[str]:
     """Drop graphs that hold quads but have no catalog record (left by an interrupted load)."""
-    known = {d.graph for d in catalog.datasets(store, base_iri)} | {catalog.catalog_iri(base_iri)}
+    from .access import system_graphs
+
+    known = {d.graph for d in catalog.datasets(store, base_iri)} | set(system_graphs(base_iri))
     orphans = sorted(store.named_graphs() - known)
     for graph in orphans:
         store.drop_graph(graph)
+    if catalog.datasets(store, base_iri):
+        # Stores written before the catalog views existed get them here.
+        store.update(catalog.refresh_views_update(base_iri))
     return orphans
+
+
+def _change_counts(old: list[ox.Triple], new: list[ox.Triple]) -> tuple[int, int]:
+    """Triples added and removed (triples with blank nodes count as replaced)."""
+    def key(t):
+        ground = not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
+        return str(t) if ground else None
+
+    old_keys = {key(t) for t in old} - {None}
+    new_keys = {key(t) for t in new} - {None}
+    old_blank = sum(1 for t in old if key(t) is None)
+    new_blank = sum(1 for t in new if key(t) is None)
+    return len(new_keys - old_keys) + new_blank, len(old_keys - new_keys) + old_blank
 
 
 def _same_title(title, recorded: str) -> bool:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, request
 from markupsafe import escape
 
-from . import catalog, negotiation, sparql_text
+from . import catalog, negotiation, reading, sparql_text, updates
 from .access import query_dataset, visible_graphs
 from .config import service_allow_list
 from .errors import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
@@ -35,7 +35,6 @@ FORMAT_IRIS = {
     negotiation.NQUADS: "N-Quads", negotiation.TRIG: "TriG",
     negotiation.JSONLD: "JSON-LD", negotiation.RDFXML: "RDF_XML",
 }
-UPDATES_REFUSED = "write access is not enabled yet; updates need a write token"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -80,7 +79,7 @@ def endpoint():
     if updates:
         if request.method == "GET":
             raise BadRequest("an update must be sent with POST, not GET")
-        raise Forbidden(UPDATES_REFUSED)
+        return _run_update(updates[0], params)
     if not queries:
         if request.method == "GET" and set(params) <= {"format"}:
             return _describe_service(params.get("format", []))
@@ -149,7 +148,7 @@ def _run_query(query: str, params: dict[str, list[str]]):
                             "allowed; this endpoint federates only with the endpoints in "
                             "MUTU_SERVICE_ALLOW")
     store = get_store()
-    visible = visible_graphs(store, settings().base_iri)
+    visible = visible_graphs(store, settings().base_iri, reading.viewer())
     default_uris = params.get("default-graph-uri", [])
     named_uris = params.get("named-graph-uri", [])
     query_from, query_from_named = ((), ()) if default_uris or named_uris else \
@@ -161,6 +160,14 @@ def _run_query(query: str, params: dict[str, list[str]]):
     output = store.run(query, dataset=dataset, base_iri=base,
                        choose=lambda kind: negotiation.choose(kind, accept, formats))
     return Response(output.body, status=200, content_type=output.media_type)
+
+
+def _run_update(update: str, params: dict[str, list[str]]):
+    """SPARQL 1.1 Update with a token (app.updates checks scope, validates and commits)."""
+    if not update.strip():
+        raise BadRequest("the update is empty")
+    summary = updates.run(update, params, base=endpoint_url(), viewer=reading.viewer())
+    return Response(summary + "\n", status=200, content_type="text/plain; charset=utf-8")
 
 
 # -- the bare endpoint: service description or query form ---------------------------------
@@ -196,7 +203,7 @@ def service_description() -> list[ox.Triple]:
     """SPARQL 1.1 Service Description of this endpoint, with VoID sizes of the visible graphs."""
     store = get_store()
     base_iri = settings().base_iri
-    visible = visible_graphs(store, base_iri)
+    visible = visible_graphs(store, base_iri, reading.viewer())
     records = {d.graph: d for d in catalog.datasets(store, base_iri)}
 
     def n(iri):

@@ -247,3 +247,206 @@ def service_targets(text: str, *, base_iri: str | None = None) -> list[str | Non
             prefixes[prefix_name] = resolve(_iri_value(token), base)
         pending = None
     return targets
+
+
+# -- updates: which graphs an update touches, and its protocol dataset -------------------
+
+class UpdateAnalysis:
+    """What the write path needs to know about a SPARQL update before running it.
+
+    `targets` holds the graphs the update may write (None stands for the default graph);
+    `undetermined` is set when a write target is not a constant (GRAPH ?g in a template,
+    CLEAR/DROP NAMED or ALL), `iris` every IRI of the text (to find the graphs it may read),
+    `where_at` the offsets where a Modify operation's WHERE starts (where USING clauses go)
+    and `delete_where` the (start, block start, block end) spans of DELETE WHERE shorthands.
+    """
+
+    def __init__(self):
+        self.targets: set[str | None] = set()
+        self.undetermined = False
+        self.all_graphs = False
+        self.iris: set[str] = set()
+        self.has_using = False
+        self.has_with = False
+        self.load = False
+        self.service = False
+        self.where_at: list[int] = []
+        self.delete_where: list[tuple[int, int, int]] = []
+
+
+def _spans(text: str):
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind not in ("ws", "comment"):
+            yield kind, match.group(), match.start(), match.end()
+
+
+def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
+    """Tokenise an update and find its write targets (see UpdateAnalysis)."""
+    out = UpdateAnalysis()
+    base = base_iri
+    prefixes: dict[str, str] = {}
+    toks = list(_spans(text))
+
+    def iri_of(i):
+        kind, tok = toks[i][0], toks[i][1]
+        if kind == "iri":
+            return resolve(_iri_value(tok), base)
+        if kind == "pname":
+            name, _, local = tok.partition(":")
+            if name in prefixes:
+                return prefixes[name] + _PLX_ESCAPE.sub(r"\1", local)
+        return None
+
+    def block_end(i):
+        """Index of the `}` closing the `{` at i."""
+        depth = 0
+        for j in range(i, len(toks)):
+            if toks[j][0] == "other" and toks[j][1] == "{":
+                depth += 1
+            elif toks[j][0] == "other" and toks[j][1] == "}":
+                depth -= 1
+                if depth == 0:
+                    return j
+        return len(toks) - 1
+
+    def template(i, with_graph):
+        """Collect the write targets of the quad block starting at `{` index i."""
+        end = block_end(i)
+        j = i + 1
+        while j < end:
+            kind, tok = toks[j][0], toks[j][1]
+            if kind == "word" and tok.upper() == "GRAPH":
+                if toks[j + 1][0] == "var":
+                    out.undetermined = True
+                    out.all_graphs = True
+                else:
+                    out.targets.add(iri_of(j + 1))
+                j = block_end(j + 2) + 1
+                continue
+            if not (kind == "other" and tok in ".;,"):
+                out.targets.add(with_graph)  # a triple outside GRAPH: default or WITH graph
+            j += 1
+        return end
+
+    def graph_ref(i):
+        """GRAPH <g> | <g> | DEFAULT | NAMED | ALL at i: (target or marker, next index)."""
+        kind, tok = toks[i][0], toks[i][1]
+        upper = tok.upper() if kind == "word" else ""
+        if upper == "GRAPH":
+            return iri_of(i + 1), i + 2
+        if upper == "DEFAULT":
+            return None, i + 1
+        if upper in ("NAMED", "ALL"):
+            out.undetermined = out.all_graphs = True
+            return "*", i + 1
+        return iri_of(i), i + 1
+
+    i, with_graph, depth = 0, None, 0
+    while i < len(toks):
+        kind, tok, start, _ = toks[i]
+        if kind in ("iri", "pname"):
+            value = iri_of(i)
+            if value:
+                out.iris.add(value)
+        if kind == "other":
+            if tok == "{":
+                depth += 1
+            elif tok == "}":
+                depth = max(0, depth - 1)
+            elif tok == ";" and depth == 0:
+                with_graph = None
+            i += 1
+            continue
+        if kind != "word":
+            i += 1
+            continue
+        upper = tok.upper()
+        if upper == "SERVICE":
+            out.service = True
+        if upper == "GRAPH" and i + 1 < len(toks) and toks[i + 1][0] == "var":
+            out.all_graphs = True  # GRAPH ?g ranges over every graph the token may read
+        if depth > 0:
+            i += 1
+            continue
+        if upper == "BASE" and i + 1 < len(toks) and toks[i + 1][0] == "iri":
+            base = resolve(_iri_value(toks[i + 1][1]), base)
+            i += 2
+        elif upper == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
+            prefixes[toks[i + 1][1][:-1]] = resolve(_iri_value(toks[i + 2][1]), base)
+            i += 3
+        elif upper == "WITH":
+            with_graph = iri_of(i + 1)
+            out.has_with = True
+            out.targets.add(with_graph)
+            i += 2
+        elif upper in ("INSERT", "DELETE"):
+            nxt = toks[i + 1] if i + 1 < len(toks) else ("", "", 0, 0)
+            if nxt[0] == "word" and nxt[1].upper() == "DATA":
+                i = template(i + 2, None) + 1
+            elif nxt[0] == "word" and nxt[1].upper() == "WHERE":
+                end = template(i + 2, with_graph)
+                out.delete_where.append((start, toks[i + 2][2], toks[end][3]))
+                i = end + 1
+            elif nxt[0] == "other" and nxt[1] == "{":
+                i = template(i + 1, with_graph) + 1
+            else:
+                i += 1
+        elif upper == "USING":
+            out.has_using = True
+            i += 1
+        elif upper == "WHERE":
+            out.where_at.append(start)
+            i += 1
+        elif upper in ("CLEAR", "DROP", "CREATE"):
+            j = i + 1
+            if toks[j][0] == "word" and toks[j][1].upper() == "SILENT":
+                j += 1
+            target, i = graph_ref(j)
+            if target != "*":
+                out.targets.add(target)
+        elif upper in ("ADD", "MOVE", "COPY"):
+            j = i + 1
+            if toks[j][0] == "word" and toks[j][1].upper() == "SILENT":
+                j += 1
+            source, j = graph_ref(j)
+            if toks[j][0] == "word" and toks[j][1].upper() == "TO":
+                j += 1
+            target, i = graph_ref(j)
+            out.targets.add(target)
+            if upper == "MOVE":
+                out.targets.add(source)
+        elif upper == "LOAD":
+            out.load = True
+            i += 1
+        else:
+            i += 1
+    for i, (kind, _, _, _) in enumerate(toks):
+        if kind in ("iri", "pname"):
+            value = iri_of(i)
+            if value:
+                out.iris.add(value)
+    return out
+
+
+def with_protocol_dataset(text: str, analysis: UpdateAnalysis, using: list[str],
+                          using_named: list[str]) -> str:
+    """The update with the protocol's using-graph-uri / using-named-graph-uri applied.
+
+    SPARQL 1.1 Protocol 2.2.3: they act as USING / USING NAMED on every operation with a
+    WHERE clause. Each Modify gets the clauses before its WHERE; a `DELETE WHERE { P }`
+    (which cannot carry USING) becomes the equivalent `DELETE { P } USING ... WHERE { P }`.
+    """
+    clauses = " ".join([f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named])
+    edits = []  # (start, end, replacement), applied from the end
+    delete_where_starts = {start for start, _, _ in analysis.delete_where}
+    for start, block_start, block_end in analysis.delete_where:
+        block = text[block_start:block_end]
+        edits.append((start, block_end, f"DELETE {block} {clauses} WHERE {block}"))
+    for where in analysis.where_at:
+        if any(s <= where < e for s, _, e in analysis.delete_where) or where in delete_where_starts:
+            continue
+        edits.append((where, where, clauses + " "))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text

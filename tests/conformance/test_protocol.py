@@ -3,8 +3,8 @@
 Every mf:ProtocolTest of protocol/manifest.ttl is one test: its ut:graphData files are loaded
 into named graphs (with a catalog record, so they are visible), then its ht:Requests are sent
 in order and each response is checked for mf:expectedStatus, mf:expectedFormat and
-mf:expectedBoolean. Updates are refused (403) until scoped write access exists, so the update
-tests that expect a 2xx are strict xfails; the ones expecting a 4xx pass.
+mf:expectedBoolean. Every request carries an admin token (with a default licence for the graphs
+its updates create), so the update tests run like the query tests.
 
 The three Service Description tests have no requests; they are checked by hand below.
 """
@@ -23,7 +23,7 @@ import rdflib
 from rdflib import RDF, Namespace, URIRef
 from rdflib.collection import Collection
 
-from conftest import load_raw_graph, make_app, require_shared, shared_dir
+from conftest import CC0, load_raw_graph, make_app, require_shared, shared_dir
 from app.state import get_store
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -35,7 +35,6 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 
 MANIFEST = ("conformance", "sparql11-protocol", "protocol", "manifest.ttl")
-UPDATES_REFUSED = "updates are refused until write access exists (issue: scoped write access)"
 
 STATUS_CLASSES = {HTS.StatusCode2xx: range(200, 300), HTS.StatusCode3xx: range(300, 400),
                   HTS.StatusCode4xx: range(400, 500), HTS.StatusCode5xx: range(500, 600)}
@@ -132,10 +131,7 @@ def _params():
         return [pytest.param(None, id="manifest-missing")]
     params = []
     for test in load_manifest(path):
-        marks = []
-        if test.is_update and test.expects_success:
-            marks.append(pytest.mark.xfail(strict=True, reason=UPDATES_REFUSED))
-        params.append(pytest.param(test, id=test.name, marks=marks))
+        params.append(pytest.param(test, id=test.name))
     return params
 
 
@@ -145,6 +141,11 @@ def app(tmp_path):
     app = make_app(tmp_path)
     yield app
     app.extensions["mutu.store"].close()
+
+
+def admin_token(app) -> str:
+    """A fresh admin token whose new graphs get CC0 (the W3C data carries no licence)."""
+    return app.extensions["mutu.tokens"].create("w3c-admin", "admin", licence=CC0)
 
 
 def send(base_url: str, request: Request) -> tuple[int, str, bytes]:
@@ -203,7 +204,9 @@ def test_protocol(test: ProtocolTest | None, app, live_server):
         for path, graph in test.graph_data:
             triples = list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
             load_raw_graph(store, graph, triples)
+    token = admin_token(app)
     for i, request in enumerate(test.requests):
+        request.headers["authorization"] = f"Bearer {token}"
         status, content_type, body = send(live_server, request)
         assert check_status(status, request.statuses), (
             f"request {i + 1}: status {status} not in {[str(s) for s in request.statuses]}: "
@@ -213,7 +216,7 @@ def test_protocol(test: ProtocolTest | None, app, live_server):
 
 
 def test_update_tests_are_classified():
-    """Every update test expecting success is an xfail, every other one passes with a 4xx."""
+    """The update tests expecting success are the seven below; the others expect a 4xx."""
     path = require_shared(*MANIFEST)
     tests = load_manifest(path)
     assert len(tests) == 34
