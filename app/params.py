@@ -46,6 +46,11 @@ def parse_value(name: str, type_: str, raw: str, *, minimum=None, maximum=None, 
             raise ParameterError(name, "is not a valid IRI") from None
     if type_ == "string":
         return ox.Literal(raw)
+    if type_ == "langstring":
+        text, at, tag = raw.rpartition("@")
+        if not at or not _LANGUAGE.match(tag):
+            raise ParameterError(name, "must be text with a language tag, such as Repair Café@fr")
+        return ox.Literal(text, language=tag.lower())
     if type_ == "language":
         if not _LANGUAGE.match(raw):
             raise ParameterError(name, "must be a language tag such as fr, nl or en")
