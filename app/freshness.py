@@ -102,6 +102,12 @@ def state_records() -> list[tuple[str, str, str, str]]:
     return cached
 
 
+def latest_load() -> dt.datetime:
+    """When a visible dataset was last loaded (the process start when none says)."""
+    loads = [m for m in (_parse_modified(r[2]) for r in state_records()) if m is not None]
+    return max(loads, default=current_app.extensions[_START])
+
+
 def validators(clock: bool = True, now: float | None = None) -> tuple[str, dt.datetime]:
     """(ETag, Last-Modified) of the current request's response in the current state."""
     tick = settings().freshness_seconds
