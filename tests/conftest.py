@@ -4,6 +4,7 @@
   through the pipeline) in the public graph PUBLIC_GRAPH, and SECRET_TTL in the private
   graph PRIVATE_GRAPH.
 - `client`: Flask's test client for `app`.
+- `demo_app` / `demo_client`: one app per session on the demo dataset (read-only use).
 - `live_server`: the same app served by waitress on a free loopback port; yields its base URL.
 - `shared_dir()` / `require_shared()`: the ../shared folder (W3C suites, real data).
 """
@@ -125,6 +126,24 @@ def app(tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """One app per test session (per xdist worker) on the demo dataset; tests must not write to it."""
+    from app.demo_load import load_demo
+
+    app = make_app(tmp_path_factory.mktemp("demo"))
+    app.config["TESTING"] = True
+    with app.app_context():
+        load_demo(get_store(), BASE)
+    yield app
+    app.extensions["mutu.store"].close()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
 
 
 class LiveServer:
