@@ -12,6 +12,15 @@ class Settings:
 
     store: str = "./var/store"  # MUTU_STORE: a directory, or ":memory:"
     base_iri: str = DEFAULT_BASE_IRI  # MUTU_BASE_IRI: prefix of the IRIs Mutu mints
+    # A remote store (MUTU_STORE=sparql+http://host:port/path[#oxigraph|#virtuoso]):
+    remote_query_url: str = ""  # MUTU_REMOTE_QUERY_URL: SPARQL query endpoint (default: from MUTU_STORE)
+    remote_update_url: str = ""  # MUTU_REMOTE_UPDATE_URL: SPARQL update endpoint (default: by flavour)
+    remote_store_url: str = ""  # MUTU_REMOTE_STORE_URL: Graph Store Protocol endpoint (default: by flavour)
+    remote_user: str = ""  # MUTU_REMOTE_USER: user for the store's endpoints (none: anonymous)
+    remote_password: str = ""  # MUTU_REMOTE_PASSWORD
+    remote_auth: str = ""  # MUTU_REMOTE_AUTH: "basic" or "digest" (default: by flavour)
+    remote_flavour: str = ""  # MUTU_REMOTE_FLAVOUR: "oxigraph", "virtuoso" or "generic" (default: the #fragment)
+    remote_timeout: int = 30  # MUTU_REMOTE_TIMEOUT: seconds each HTTP call to the store may take
     host: str = "127.0.0.1"  # MUTU_HOST
     port: int = 5000  # MUTU_PORT
     threads: int = 8  # MUTU_THREADS: WSGI worker threads

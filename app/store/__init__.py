@@ -106,8 +106,19 @@ class Store(abc.ABC):
         """Release the store (its lock, its files)."""
 
 
-def open_store(location: str, *, read_only: bool = False) -> Store:
-    """Open the store named by a location: a directory, or ":memory:"."""
+def open_store(location: str, *, read_only: bool = False, settings=None) -> Store:
+    """Open the store named by a location, in this process: a directory, ":memory:", or a
+    remote SPARQL store `sparql+http(s)://host:port/path[#flavour]` (endpoints and
+    credentials from the MUTU_REMOTE_* `settings`, else from the environment).
+    """
+    from .remote import is_remote
+
+    if is_remote(location):
+        from ..config import load_settings
+        from .remote import RemoteStore, remote_config
+
+        config = remote_config(location, settings if settings is not None else load_settings())
+        return RemoteStore(config, read_only=read_only)
     from .embedded import EmbeddedStore
 
     return EmbeddedStore(location, read_only=read_only)

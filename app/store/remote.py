@@ -1,0 +1,563 @@
+"""The remote backend: any SPARQL 1.1 store over the SPARQL 1.1 Protocol and Graph Store Protocol.
+
+Configured by `MUTU_STORE=sparql+http://host:port/path[#flavour]` (the path is the query
+endpoint) and the MUTU_REMOTE_* settings. A flavour fills in the endpoints of a known
+server: `oxigraph` (/query, /update, /store) or `virtuoso` (/sparql, /sparql-auth with
+digest auth, /sparql-graph-crud-auth).
+
+How the store contract holds over HTTP:
+
+- Every call is a complete HTTP exchange with a timeout; nothing live is handed back.
+- Queries go by GET, or by URL-encoded form POST when long; never as a direct POST
+  (`application/sparql-query` hangs Virtuoso 7.2).
+- The dataset of a query is always sent as `default-graph-uri` / `named-graph-uri`, never
+  left to the server's own default (Virtuoso's is the union of every graph). FROM / FROM
+  NAMED clauses are removed from the text once Mutu has folded them into that dataset,
+  because Virtuoso *adds* them to the protocol's dataset instead of being overridden by
+  it, and a FROM inside a sub-select (Virtuoso accepts it) is refused. An empty named
+  graph set is sent as one empty graph, or Virtuoso's GRAPH ?g would see every graph.
+- `bindings` become a VALUES block of N-Triples terms made by pyoxigraph, at the start of
+  the query's WHERE group (so its FILTERs see them), never text from a request.
+- `replace_graph` uploads the new content into a staging graph (never in the catalog, so
+  never visible), then sends ONE update request: drop the graph, add the staging graph to
+  it, drop the staging graph, and the catalog change. Oxigraph runs an update request in
+  one transaction, so readers see the old or the new graph with its record. Virtuoso 7.2
+  does not (see README, "Remote store"): neither failures nor concurrent readers are
+  isolated there.
+- On a server shared with others, Mutu only lists, dumps and cleans graphs under its base
+  IRI (and its own staging graphs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+import requests
+
+from .. import errors
+from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
+from ..sparql_text import _TOKEN
+from . import FormatChooser, QueryDataset, QueryOutput, Store
+from .embedded import EMPTY_GRAPH, GRAPH_FORMATS, RESULT_FORMATS, TEXT_TYPES
+
+SCHEMES = ("sparql+http://", "sparql+https://")
+STAGING_PREFIX = "urn:x-mutu:staging:"
+STAGING_MAX_AGE = 3600  # seconds: an older staging graph is a leftover of a crashed load
+MAX_GET_BYTES = 2000  # longer queries go as a form POST
+FORM = "application/x-www-form-urlencoded; charset=UTF-8"
+JSON_RESULTS = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+ALL_TYPES = frozenset(RESULT_FORMATS) | frozenset(GRAPH_FORMATS)
+LINE_FORMATS = frozenset({"text/tab-separated-values", NTRIPLES, "application/n-quads"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where a kind of server keeps its endpoints, and which of its outputs can be relayed as-is."""
+
+    query: str  # path of the query endpoint
+    update: str | None
+    store: str | None  # Graph Store Protocol endpoint; None: writes go through updates
+    auth: str  # "basic" or "digest"
+    relay: frozenset  # media types whose bytes are returned unchanged
+
+
+PROFILES = {
+    "oxigraph": Profile("/query", "/update", "/store", "basic", ALL_TYPES),
+    # Virtuoso's result formats are not relayed: its JSON says "typed-literal" and names
+    # blank nodes "nodeID://...", its CSV/TSV booleans are not the standard ones, and it
+    # has no N-Quads/TriG. Its graph serialisations are standard.
+    "virtuoso": Profile("/sparql", "/sparql-auth", "/sparql-graph-crud-auth", "digest",
+                        frozenset({"text/turtle", NTRIPLES, "application/rdf+xml"})),
+    "generic": Profile("", None, None, "basic", ALL_TYPES),
+}
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """The endpoints and credentials of one remote store."""
+
+    query_url: str
+    update_url: str | None
+    store_url: str | None
+    user: str | None = None
+    password: str | None = None
+    auth: str = "basic"
+    flavour: str = "generic"
+    timeout: float = 30.0
+    base_iri: str | None = None
+    relay: frozenset = ALL_TYPES
+
+
+def is_remote(location: str) -> bool:
+    """True when a store location names a remote SPARQL store."""
+    return location.startswith(SCHEMES)
+
+
+def remote_config(location: str, settings=None) -> RemoteConfig:
+    """Build the configuration of a remote store from MUTU_STORE and the MUTU_REMOTE_* settings."""
+    if not is_remote(location):
+        raise StoreUnavailable(f"{location!r} is not a sparql+http:// or sparql+https:// location")
+    url, _, fragment = location[len("sparql+"):].partition("#")
+    flavour = (getattr(settings, "remote_flavour", "") or fragment or "generic").lower()
+    if flavour not in PROFILES:
+        raise StoreUnavailable(f"unknown remote store flavour {flavour!r}; "
+                               f"known: {', '.join(sorted(PROFILES))} (MUTU_REMOTE_FLAVOUR)")
+    profile = PROFILES[flavour]
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise StoreUnavailable(f"MUTU_STORE {location!r} has no host")
+    root = f"{parts.scheme}://{parts.netloc}"
+    path = parts.path.rstrip("/")
+    if flavour == "generic" or path:
+        query_url = root + (path or "/sparql")
+        default_update = query_url if profile.update is None else root + profile.update
+    else:
+        query_url = root + profile.query
+        default_update = root + profile.update if profile.update else query_url
+    default_store = root + profile.store if profile.store else None
+
+    def setting(name, default=None):
+        value = getattr(settings, name, None) if settings is not None else None
+        return value if value not in (None, "") else default
+
+    auth = setting("remote_auth", profile.auth).lower()
+    if auth not in ("basic", "digest"):
+        raise StoreUnavailable(f"MUTU_REMOTE_AUTH must be basic or digest, got {auth!r}")
+    return RemoteConfig(
+        query_url=setting("remote_query_url", query_url),
+        update_url=setting("remote_update_url", default_update),
+        store_url=setting("remote_store_url", default_store),
+        user=setting("remote_user"), password=setting("remote_password"), auth=auth,
+        flavour=flavour, timeout=float(setting("remote_timeout", 30)),
+        base_iri=setting("base_iri"), relay=profile.relay)
+
+
+# -- query text ------------------------------------------------------------------------
+
+QUERY_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    kind: str
+    text: str
+
+
+def prepare(query: str, *, strip_dataset: bool, bindings=None, base_iri: str | None = None) -> Prepared:
+    """The query text to send: its form, dataset clauses removed, bindings as a VALUES block.
+
+    Works on tokens (strings, IRIs and comments are skipped whole), so a `FROM` or a `{`
+    inside a literal never counts.
+    """
+    spans = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(query)
+             if m.lastgroup not in ("ws", "comment")]
+    kind = None
+    depth = 0
+    removals: list[tuple[int, int]] = []
+    groups: list[tuple[int, int]] = []  # top-level { } groups: (open index, close index)
+    open_at = None
+    form_index = None
+    i = 0
+    while i < len(spans):
+        token_kind, text, start, end = spans[i]
+        upper = text.upper() if token_kind == "word" else ""
+        if kind is None and token_kind == "word":
+            if upper in QUERY_KINDS:
+                kind, form_index = QUERY_KINDS[upper], i
+            elif upper not in ("BASE", "PREFIX"):
+                raise QuerySyntaxError(f"SPARQL syntax error: expected a query form "
+                                       f"(SELECT, ASK, CONSTRUCT, DESCRIBE), found {text!r}")
+        if upper == "FROM":
+            if depth > 0:
+                raise QuerySyntaxError("SPARQL syntax error: FROM is only allowed in the "
+                                       "dataset clause of a query, not inside a group")
+            j = i + 1
+            if j < len(spans) and spans[j][1].upper() == "NAMED":
+                j += 1
+            if strip_dataset and j < len(spans) and spans[j][0] in ("iri", "pname"):
+                removals.append((start, spans[j][3]))
+            i = j + 1
+            continue
+        if token_kind == "other" and text == "{":
+            if depth == 0:
+                open_at = i
+            depth += 1
+        elif token_kind == "other" and text == "}":
+            depth -= 1
+            if depth == 0 and open_at is not None:
+                groups.append((open_at, i))
+        i += 1
+    if kind is None:
+        raise QuerySyntaxError("SPARQL syntax error: no query form (SELECT, ASK, CONSTRUCT, "
+                               "DESCRIBE) found")
+    edits = [(a, b, "") for a, b in removals]
+    if bindings:
+        block = _values_block(bindings)
+        where = _where_group(spans, groups, form_index)
+        if where is None:
+            raise QuerySyntaxError("SPARQL syntax error: the query has no WHERE group")
+        open_i, close_i = where
+        after_open = spans[open_i + 1] if open_i + 1 < len(spans) else None
+        brace_end = spans[open_i][3]
+        if after_open is not None and after_open[0] == "word" and after_open[1].upper() == "SELECT":
+            # A group holding a sub-select takes nothing else: nest it.
+            edits.append((brace_end, brace_end, f" {block} {{ "))
+            edits.append((spans[close_i][2], spans[close_i][2], " } "))
+        else:
+            edits.append((brace_end, brace_end, f" {block} "))
+    out = query
+    for a, b, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:a] + text + out[b:]
+    if base_iri:
+        # A BASE in the query's own prologue comes later and wins, as with pyoxigraph.
+        out = f"BASE {ox.NamedNode(base_iri)}\n" + out
+    return Prepared(kind, out)
+
+
+def _where_group(spans, groups, form_index):
+    if not groups:
+        return None
+    form = spans[form_index][1].upper()
+    if form == "CONSTRUCT" and form_index + 1 < len(spans) and spans[form_index + 1][1] == "{":
+        return groups[1] if len(groups) > 1 else None  # the first group is the template
+    return groups[0]
+
+
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _values_block(bindings) -> str:
+    names = sorted(bindings)
+    terms = []
+    for name in names:
+        term = bindings[name]
+        if not _VARIABLE.match(name):
+            raise QueryEvaluationError(f"cannot bind {name!r}: not a variable name")
+        if not isinstance(term, (ox.NamedNode, ox.Literal)):
+            raise QueryEvaluationError(f"cannot bind ?{name} to {term!r}: only IRIs and literals")
+        terms.append(str(term))  # N-Triples form, escaped by pyoxigraph
+    return "VALUES (" + " ".join("?" + n for n in names) + ") { (" + " ".join(terms) + ") }"
+
+
+# -- results ---------------------------------------------------------------------------
+
+def _normalise_json_results(body: bytes) -> bytes:
+    """Standard SPARQL JSON results from a server's JSON (Virtuoso's "typed-literal", "nodeID://")."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise QueryEvaluationError(f"the store sent unreadable JSON results: {error}") from None
+    changed = False
+    for row in data.get("results", {}).get("bindings", []):
+        for cell in row.values():
+            if cell.get("type") == "typed-literal":
+                cell["type"] = "literal"
+                changed = True
+            elif cell.get("type") == "bnode":
+                value = cell["value"]
+                safe = re.sub(r"[^A-Za-z0-9_]", "_", value[len("nodeID://"):]
+                              if value.startswith("nodeID://") else value)
+                if safe != value:
+                    cell["value"] = safe or "b"
+                    changed = True
+    return json.dumps(data).encode() if changed else body
+
+
+def _parse_solutions(body: bytes):
+    try:
+        return ox.parse_query_results(_normalise_json_results(body), format=ox.QueryResultsFormat.JSON)
+    except SyntaxError as error:
+        raise QueryEvaluationError(f"the store sent invalid results: {error}") from None
+
+
+def _parse_triples(body: bytes) -> list[ox.Triple]:
+    try:
+        return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    except SyntaxError as error:
+        raise QueryEvaluationError(f"the store sent invalid N-Triples: {error}") from None
+
+
+def _rows(solutions) -> list[dict]:
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = value
+        rows.append(row)
+    return rows
+
+
+def _base_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _unavailable(message: str, status: int, detail: str | None = None) -> StoreUnavailable:
+    """StoreUnavailable with the status that fits: 502 bad answer, 503 unreachable, 504 too slow."""
+    error = StoreUnavailable(message, detail=detail)
+    error.status = status
+    return error
+
+
+# -- the store -------------------------------------------------------------------------
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 store over HTTP; stateless, so any number of workers can share it."""
+
+    def __init__(self, config: RemoteConfig, *, read_only: bool = False, max_rows: int = 0):
+        self.config = config
+        self.read_only = read_only
+        self.max_rows = max_rows  # like the embedded store's: `run` refuses bigger results
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return self.config.query_url
+
+    # -- HTTP ------------------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        # requests.Session is not documented as thread-safe: one per thread, pooled.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            if self.config.user is not None:
+                auth_class = (requests.auth.HTTPDigestAuth if self.config.auth == "digest"
+                              else requests.auth.HTTPBasicAuth)
+                session.auth = auth_class(self.config.user, self.config.password or "")
+            session.headers["User-Agent"] = "mutu"
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def _http(self, method: str, url: str, *, what: str, **kwargs) -> requests.Response:
+        timeout = (min(5.0, self.config.timeout), self.config.timeout)
+        try:
+            response = self._session().request(method, url, timeout=timeout, **kwargs)
+        except requests.Timeout:
+            raise _unavailable(f"the SPARQL store did not answer within {self.config.timeout:g} s "
+                               f"({what} at {url}; MUTU_REMOTE_TIMEOUT)", 504) from None
+        except requests.ConnectionError as error:
+            raise StoreUnavailable(f"cannot reach the SPARQL store at {url}",
+                                   detail=str(error)) from None
+        except requests.RequestException as error:
+            raise StoreUnavailable(f"{what} at {url} failed", detail=str(error)) from None
+        if response.status_code < 300:
+            return response
+        message = response.text.strip()[:2000]
+        if response.status_code == 400:
+            raise QuerySyntaxError(f"the SPARQL store refused the {what}: {message}")
+        if response.status_code in (401, 403):
+            raise _unavailable(f"the SPARQL store refused Mutu's credentials for the {what} "
+                               f"at {url} (MUTU_REMOTE_USER, MUTU_REMOTE_PASSWORD, "
+                               "MUTU_REMOTE_AUTH)", 502, detail=message)
+        if response.status_code in (502, 503, 504):
+            raise _unavailable(f"the SPARQL store is unavailable (HTTP {response.status_code}) "
+                               f"for the {what} at {url}", 502, detail=message)
+        raise QueryEvaluationError(f"the SPARQL store failed the {what} "
+                                   f"(HTTP {response.status_code}): {message}")
+
+    def _protocol_query(self, text: str, dataset: QueryDataset | None, accept: str) -> requests.Response:
+        """Send a query. Without a dataset the server's own applies: only Mutu's internal
+        queries that name their graphs (GRAPH <g>, GRAPH ?g) go without one, because a
+        server's default graph differs (Virtuoso's is the union of every graph)."""
+        params = [("query", text)]
+        if dataset is not None:
+            params += [("default-graph-uri", g) for g in dataset.default_graphs or (EMPTY_GRAPH.value,)]
+            params += [("named-graph-uri", g) for g in dataset.named_graphs or (EMPTY_GRAPH.value,)]
+        encoded = urlencode(params)
+        headers = {"Accept": accept}
+        if len(encoded) <= MAX_GET_BYTES:
+            return self._http("GET", self.config.query_url + "?" + encoded, what="query",
+                              headers=headers)
+        headers["Content-Type"] = FORM
+        return self._http("POST", self.config.query_url, what="query", headers=headers,
+                          data=encoded.encode("ascii"))
+
+    def _query(self, sparql, dataset, bindings, accept, expect, base_iri=None):
+        prepared = prepare(sparql, strip_dataset=dataset is not None, bindings=bindings,
+                           base_iri=base_iri)
+        if expect is not None and prepared.kind not in expect:
+            raise QuerySyntaxError({"solutions": "expected a SELECT query",
+                                    "boolean": "expected an ASK query",
+                                    "graph": "expected a CONSTRUCT or DESCRIBE query"}[expect[0]])
+        return prepared.kind, self._protocol_query(prepared.text, dataset, accept)
+
+    def select(self, sparql, *, dataset=None, bindings=None):
+        _, response = self._query(sparql, dataset, bindings, JSON_RESULTS, ("solutions",))
+        solutions = _parse_solutions(response.content)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryEvaluationError("the store answered a SELECT with a boolean")
+        return _rows(solutions)
+
+    def ask(self, sparql, *, dataset=None, bindings=None):
+        _, response = self._query(sparql, dataset, bindings, JSON_RESULTS, ("boolean",))
+        result = _parse_solutions(response.content)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryEvaluationError("the store answered an ASK without a boolean")
+        return bool(result)
+
+    def construct(self, sparql, *, dataset=None, bindings=None):
+        _, response = self._query(sparql, dataset, bindings, NTRIPLES, ("graph",))
+        return _parse_triples(response.content)
+
+    def run(self, sparql, *, dataset, choose: FormatChooser, bindings=None, base_iri=None):
+        prepared = prepare(sparql, strip_dataset=dataset is not None, bindings=bindings,
+                           base_iri=base_iri)
+        media_type = choose(prepared.kind)
+        canonical = NTRIPLES if prepared.kind == "graph" else JSON_RESULTS
+        capped = self.max_rows and prepared.kind != "boolean"
+        body = None
+        # With a row cap, bytes are relayed only in a format with one item per line.
+        if media_type in self.config.relay and (not capped or media_type in LINE_FORMATS):
+            response = self._protocol_query(prepared.text, dataset, media_type)
+            if _base_type(response.headers.get("Content-Type")) == media_type:
+                body = response.content
+                if capped:
+                    header = 1 if prepared.kind == "solutions" else 0
+                    self._check_rows(body.rstrip(b"\n").count(b"\n") + 1 - header
+                                     if body.strip() else 0, prepared.kind)
+        if body is None:
+            response = self._protocol_query(prepared.text, dataset, canonical)
+            body = self._convert(prepared.kind, response.content, media_type)
+        if media_type in TEXT_TYPES:
+            media_type += "; charset=utf-8"
+        return QueryOutput(prepared.kind, media_type, body)
+
+    def _check_rows(self, count: int, kind: str) -> None:
+        if self.max_rows and count > self.max_rows:
+            what = "solutions" if kind == "solutions" else "triples"
+            raise errors.ResultTooLarge(
+                f"the result has more than {self.max_rows} {what} (MUTU_MAX_ROWS); nothing was "
+                "sent: add a LIMIT, or narrow the query")
+
+    def _convert(self, kind: str, body: bytes, media_type: str) -> bytes:
+        try:
+            if kind == "graph":
+                triples = _parse_triples(body)
+                self._check_rows(len(triples), kind)
+                return ox.serialize(triples, format=GRAPH_FORMATS[media_type])
+            if kind == "solutions" and self.max_rows:
+                rows = json.loads(_normalise_json_results(body)).get("results", {}).get("bindings", [])
+                self._check_rows(len(rows), kind)
+            return _parse_solutions(body).serialize(format=RESULT_FORMATS[media_type])
+        except (OSError, ValueError) as error:
+            raise QueryEvaluationError(f"cannot serialise the results as {media_type}: {error}") from None
+
+    # -- writes ----------------------------------------------------------------------
+
+    def _writable(self, what: str) -> str:
+        if self.read_only:
+            raise StoreUnavailable(f"the store is open read-only; cannot {what}")
+        if not self.config.update_url:
+            raise StoreUnavailable(f"no update endpoint is configured (MUTU_REMOTE_UPDATE_URL); "
+                                   f"cannot {what}")
+        return self.config.update_url
+
+    def update(self, sparql):
+        url = self._writable("update")
+        self._http("POST", url, what="update", headers={"Content-Type": FORM},
+                   data=urlencode({"update": sparql}).encode("ascii"))
+
+    def _put_graph(self, graph: str, triples: list[ox.Triple], *, method: str = "PUT") -> None:
+        """Write a whole graph with the Graph Store Protocol (or one INSERT DATA without it)."""
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if self.config.store_url:
+            self._writable("write a graph")
+            self._http(method, self.config.store_url, what="graph upload",
+                       params={"graph" if self.config.flavour != "virtuoso" else "graph-uri": graph},
+                       headers={"Content-Type": NTRIPLES}, data=body)
+            return
+        # One request: blank node labels are scoped to a request, so no chunking.
+        if method == "PUT":
+            self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+        self.update(f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n{body.decode()}\n}} }}")
+
+    def replace_graph(self, graph, triples, *, meta_update, graph_is_new):
+        self._writable("replace a graph")
+        g = ox.NamedNode(graph)
+        staging = ox.NamedNode(f"{STAGING_PREFIX}{int(time.time())}:{uuid.uuid4().hex}")
+        self._put_graph(staging.value, triples)
+        swap = (f"DROP SILENT GRAPH {g} ;\n"
+                f"ADD SILENT {staging} TO {g} ;\n"
+                f"DROP SILENT GRAPH {staging} ;\n" + meta_update)
+        try:
+            self.update(swap)
+        except (QueryEvaluationError, QuerySyntaxError, StoreUnavailable):
+            try:
+                self.drop_graph(staging.value)
+            except (QueryEvaluationError, StoreUnavailable):
+                pass  # a leftover staging graph is invisible and cleaned after STAGING_MAX_AGE
+            raise
+
+    def drop_graph(self, graph):
+        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+
+    def _mine(self, graph: str) -> bool:
+        if graph.startswith(STAGING_PREFIX):
+            # In-flight staging graphs (of this or another worker) are not orphans yet.
+            stamp = graph[len(STAGING_PREFIX):].split(":", 1)[0]
+            return stamp.isdigit() and time.time() - int(stamp) > STAGING_MAX_AGE
+        return self.config.base_iri is None or graph.startswith(self.config.base_iri)
+
+    def named_graphs(self):
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return {row["g"].value for row in rows
+                if isinstance(row.get("g"), ox.NamedNode) and self._mine(row["g"].value)}
+
+    def graph_size(self, graph):
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"].value) if rows and "n" in rows[0] else 0
+
+    def graph_triples(self, graph):
+        g = ox.NamedNode(graph)
+        triples = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+        expected = self.graph_size(graph)
+        if len(triples) != expected:
+            # Virtuoso cuts results at ResultSetMaxRows without saying so.
+            raise QueryEvaluationError(
+                f"the store returned {len(triples)} of the {expected} triples of {graph} "
+                "(Virtuoso: raise [SPARQL] ResultSetMaxRows in virtuoso.ini)")
+        return triples
+
+    def dump(self, out: BinaryIO, graph=None):
+        graphs = [graph] if graph is not None else sorted(self.named_graphs())
+        for name in graphs:
+            if name.startswith(STAGING_PREFIX):
+                continue
+            g = ox.NamedNode(name)
+            triples = self.graph_triples(name)
+            ox.serialize((ox.Quad(t.subject, t.predicate, t.object, g) for t in triples), out,
+                         format=ox.RdfFormat.N_QUADS)
+
+    def bulk_add(self, quads: Iterable[ox.Quad]):
+        by_graph: dict[str, list[ox.Triple]] = {}
+        for quad in quads:
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise QueryEvaluationError("a remote store takes quads in named graphs only")
+            by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
+        for graph, triples in by_graph.items():
+            self._put_graph(graph, triples, method="POST")
+
+    def is_empty(self):
+        return not self.named_graphs()
+
+    def close(self):
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
