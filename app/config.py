@@ -35,6 +35,7 @@ class Settings:
     max_rows: int = 100_000  # MUTU_MAX_ROWS: most solutions/triples a /sparql result may hold (0: no cap)
     max_concurrent_queries: int = 4  # MUTU_MAX_CONCURRENT_QUERIES: /sparql queries at once (0: no cap)
     freshness_seconds: int = 300  # MUTU_FRESHNESS_SECONDS: clock tick in the ETag of pages and feeds of upcoming events
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # MUTU_TILE_URL: map tiles of /places (Leaflet URL template)
     extra: dict = field(default_factory=dict)
 
 
