@@ -495,7 +495,13 @@ class _Evaluator:
                     raise Unsupported("targetObjectsOf needs an IRI")
                 parts.append(f"{self.var()} <{value}> ?this .")
         union = " UNION ".join("{ " + p + " }" for p in parts)
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+        # Materialised once (in the store, no round trip through Python): every constraint of
+        # the shape then scans this small graph instead of re-evaluating the targets.
+        iri = f"urn:x-mutu:shacl:set:{next(self.counter)}"
+        self.store.update(f"INSERT {{ GRAPH <{iri}> {{ <urn:x-mutu:shacl:s> {_MEMBER} ?this }} }} "
+                          f"WHERE {{ {union} }}")
+        self.scratch.append(ox.NamedNode(iri))
+        return f"{{ {self.in_set(iri, '?this')} }}"
 
     def value_focus(self, focus: str, shape: Shape) -> str:
         """The value nodes of a property shape over a focus set, as a new focus set."""
@@ -882,13 +888,57 @@ def _severity_label(iri) -> str:
     return SEVERITIES.get(iri) or compact(iri)
 
 
-def _build_report(program: Program, raw: list[RawResult], terms: Terms, keep, owners_of):
+def _report_class():
+    from app import validation as v
+
+    class SparqlReport(v.Report):
+        """A Report whose sh:ValidationReport graph is built only when asked for (it costs
+        more than the validation itself when there are thousands of warnings)."""
+
+        def __init__(self, results, program, owners):
+            super().__init__(results, None, owners, engine="sparql")
+            self._program = program
+
+        def _graph_from_results(self):
+            return _report_graph(self._program, self.results, self.conforms)
+
+    return SparqlReport
+
+
+def _report_graph(program: Program, results, conforms: bool) -> rdflib.Graph:
     from app import validation as v
 
     shapes = program.graph
     graph = v._new_graph()
     report = BNode()
     graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(conforms)))
+    labels = {label: iri for iri, label in v.SEVERITIES.items()}
+    for r in results:
+        shape = program.shapes.get(r.shape)
+        node = BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, r.focus))
+        if r.path_node is not None:
+            graph.add((node, SH.resultPath, r.path_node))
+            _copy_path(shapes, graph, r.path_node)
+        if r.value is not None:
+            graph.add((node, SH.value, r.value))
+        for m in ((shape.messages if shape is not None else None) or [Literal(r.message)]):
+            graph.add((node, SH.resultMessage, m))
+        severity = shape.severity if shape is not None else labels.get(r.severity, SH.Violation)
+        graph.add((node, SH.resultSeverity, severity))
+        graph.add((node, SH.sourceConstraintComponent, URIRef(r.component)))
+        if r.shape is not None:
+            graph.add((node, SH.sourceShape, r.shape))
+    return graph
+
+
+def _build_report(program: Program, raw: list[RawResult], terms: Terms, keep, owners_of):
+    from app import validation as v
+
+    shapes = program.graph
     results = []
     params_cache: dict = {}
     path_cache: dict = {}
@@ -913,27 +963,10 @@ def _build_report(program: Program, raw: list[RawResult], terms: Terms, keep, ow
                 phrase = None
             message = (f"{path if path else 'The resource'} {phrase}" if phrase is not None
                        else f"Breaks the constraint {v.compact(URIRef(r.component))}")
-        severity = _severity_label(shape.severity)
         results.append(v.ValidationResult(focus=focus, path=path, path_node=path_node, value=value,
-                                          message=message, severity=severity,
+                                          message=message, severity=_severity_label(shape.severity),
                                           component=r.component, shape=shape.node))
-        node = BNode()
-        graph.add((report, SH.result, node))
-        graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.focusNode, focus))
-        if path_node is not None:
-            graph.add((node, SH.resultPath, path_node))
-            _copy_path(shapes, graph, path_node)
-        if value is not None:
-            graph.add((node, SH.value, value))
-        for m in (shape.messages or [Literal(message)]):
-            graph.add((node, SH.resultMessage, m))
-        graph.add((node, SH.resultSeverity, shape.severity))
-        graph.add((node, SH.sourceConstraintComponent, URIRef(r.component)))
-        graph.add((node, SH.sourceShape, shape.node))
-    graph.add((report, SH.conforms, Literal(not results)))
-    owners = owners_of(results)
-    return v.Report(results, graph, owners)
+    return _report_class()(results, program, owners_of(results))
 
 
 def _copy_path(source: rdflib.Graph, target: rdflib.Graph, node) -> None:
