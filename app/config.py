@@ -36,6 +36,7 @@ class Settings:
     max_concurrent_queries: int = 4  # MUTU_MAX_CONCURRENT_QUERIES: /sparql queries at once (0: no cap)
     freshness_seconds: int = 300  # MUTU_FRESHNESS_SECONDS: clock tick in the ETag of pages and feeds of upcoming events
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # MUTU_TILE_URL: map tiles of /places (Leaflet URL template)
+    secret_key: str = ""  # MUTU_SECRET_KEY: signs the self-service session cookie (default: random, kept in <store>.secret-key)
     extra: dict = field(default_factory=dict)
 
 
