@@ -26,7 +26,7 @@ from .filters import EventFilters
 from .params import BRUSSELS
 
 _KEY = "mutu.agenda"
-_CACHED_STATES = 8
+_CACHED_STATES = 32
 
 STARTS = """PREFIX schema: <https://schema.org/>
 SELECT ?event ?start WHERE { ?event schema:startDate ?start }"""
@@ -105,22 +105,26 @@ def _build() -> Index:
     return Index([p[0] for p in pairs], [p[1] for p in pairs])
 
 
-def index() -> Index:
-    """The index for the current viewer and store state (built on first use)."""
-    key = (reading.visible(), tuple(freshness.state_records()))
+def per_state(name: str, build):
+    """`build()`'s value, computed once per store state and set of visible graphs."""
+    key = (name, reading.visible(), tuple(freshness.state_records()))
     app = current_app._get_current_object()
     cache, lock = app.extensions.setdefault(_KEY, (OrderedDict(), threading.Lock()))
     with lock:
-        found = cache.get(key)
-        if found is not None:
+        if key in cache:
             cache.move_to_end(key)
-            return found
-    built = _build()  # outside the lock: concurrent first requests may both build, harmlessly
+            return cache[key]
+    built = build()  # outside the lock: concurrent first requests may both build, harmlessly
     with lock:
         cache[key] = built
         while len(cache) > _CACHED_STATES:
             cache.popitem(last=False)
     return built
+
+
+def index() -> Index:
+    """The index for the current viewer and store state (built on first use)."""
+    return per_state("agenda", _build)
 
 
 def simple(filters: EventFilters) -> bool:

@@ -1,0 +1,132 @@
+"""Languages of the pages: French, Dutch, English.
+
+The language comes from `?lang=` (which also sets the `mutu_lang` cookie), else the cookie,
+else Accept-Language, else French. Data is shown in that language, falling back to the
+others in the order fr, nl, en, then any value.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+LANGUAGES = ("fr", "nl", "en")
+COOKIE = "mutu_lang"
+NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+
+MESSAGES = {
+    "skip": ("Aller au contenu", "Naar de inhoud", "Skip to content"),
+    "home": ("Accueil", "Start", "Home"),
+    "alternatives": ("Alternatives", "Alternatieven", "Alternatives"),
+    "places": ("Lieux", "Plaatsen", "Places"),
+    "events": ("Agenda", "Agenda", "Agenda"),
+    "categories": ("Catégories", "Categorieën", "Categories"),
+    "licences": ("Licences", "Licenties", "Licences"),
+    "datasets": ("Sources de données", "Databronnen", "Datasets"),
+    "ontology": ("Vocabulaire", "Vocabularium", "Vocabulary"),
+    "shapes": ("Contrat de données", "Datacontract", "Data contract"),
+    "sparql": ("Requêtes SPARQL", "SPARQL-zoekopdrachten", "SPARQL queries"),
+    "language": ("Langue", "Taal", "Language"),
+    "tagline": ("Le graphe partagé des alternatives citoyennes à Bruxelles",
+                "De gedeelde graaf van Brusselse burgeralternatieven",
+                "The shared graph of Brussels citizen alternatives"),
+    "counts": ("Ce que le graphe contient", "Wat de graaf bevat", "What the graph holds"),
+    "upcoming": ("Prochains événements", "Komende activiteiten", "Upcoming events"),
+    "latest": ("Derniers chargements", "Laatste ladingen", "Latest loads"),
+    "search": ("Rechercher", "Zoeken", "Search"),
+    "category": ("Catégorie", "Categorie", "Category"),
+    "commune": ("Commune ou code postal", "Gemeente of postcode", "Commune or postal code"),
+    "filter": ("Filtrer", "Filteren", "Filter"),
+    "next": ("Page suivante", "Volgende pagina", "Next page"),
+    "previous": ("Page précédente", "Vorige pagina", "Previous page"),
+    "none": ("Rien trouvé.", "Niets gevonden.", "Nothing found."),
+    "organizer": ("Organisé par", "Georganiseerd door", "Organised by"),
+    "place": ("Lieu", "Plaats", "Place"),
+    "from": ("Du", "Van", "From"),
+    "to": ("Au", "Tot", "To"),
+    "address": ("Adresse", "Adres", "Address"),
+    "website": ("Site web", "Website", "Website"),
+    "sources": ("Sources et licences", "Bronnen en licenties", "Sources and licences"),
+    "same_as": ("Ailleurs", "Elders", "Elsewhere"),
+    "happens_here": ("Ce qui se passe ici", "Wat hier gebeurt", "What happens here"),
+    "located_here": ("Alternatives ici", "Alternatieven hier", "Alternatives here"),
+    "other_formats": ("Autres formats", "Andere formaten", "Other formats"),
+    "fact": ("Fait", "Feit", "Fact"),
+    "value": ("Valeur", "Waarde", "Value"),
+    "source": ("Source", "Bron", "Source"),
+    "licence": ("Licence", "Licentie", "Licence"),
+    "title": ("Titre", "Titel", "Title"),
+    "publisher": ("Éditeur", "Uitgever", "Publisher"),
+    "visibility": ("Visibilité", "Zichtbaarheid", "Visibility"),
+    "last_load": ("Dernier chargement", "Laatste lading", "Last load"),
+    "triples": ("Triplets", "Triples", "Triples"),
+    "validation": ("Validation", "Validatie", "Validation"),
+    "valid": ("conforme (chargé après validation)", "conform (na validatie geladen)",
+              "conforms (loaded after validation)"),
+    "allows": ("Permet", "Staat toe", "Allows"),
+    "requires": ("Exige", "Vereist", "Requires"),
+    "prohibits": ("Interdit", "Verbiedt", "Prohibits"),
+    "map": ("Carte", "Kaart", "Map"),
+    "cancelled": ("annulé", "geannuleerd", "cancelled"),
+    "description": ("Description", "Beschrijving", "Description"),
+    "broader": ("Catégorie parente", "Bovenliggende categorie", "Broader category"),
+    "narrower": ("Sous-catégories", "Subcategorieën", "Narrower categories"),
+    "classes": ("Classes", "Klassen", "Classes"),
+    "properties": ("Propriétés", "Eigenschappen", "Properties"),
+    "property": ("Propriété", "Eigenschap", "Property"),
+    "cardinality": ("Cardinalité", "Kardinaliteit", "Cardinality"),
+    "datatype": ("Type de valeur", "Waardetype", "Value type"),
+    "constraints": ("Contraintes", "Beperkingen", "Constraints"),
+    "severity": ("Gravité", "Ernst", "Severity"),
+    "message": ("Message", "Bericht", "Message"),
+    "triples_in_graph": ("Contenu (extrait)", "Inhoud (uittreksel)", "Content (excerpt)"),
+    "query_help": ("Écrivez une requête SPARQL ; les requêtes nommées servent d'exemples.",
+                   "Schrijf een SPARQL-zoekopdracht; de benoemde zoekopdrachten dienen als voorbeeld.",
+                   "Write a SPARQL query; the named queries are examples."),
+    "not_found": ("Introuvable", "Niet gevonden", "Not found"),
+}
+
+
+def choose() -> str:
+    """The language of this request (cached on `g`)."""
+    cached = g.get("mutu_lang")
+    if cached:
+        return cached
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        lang = asked
+    elif request.cookies.get(COOKIE) in LANGUAGES:
+        lang = request.cookies[COOKIE]
+    else:
+        lang = request.accept_languages.best_match(LANGUAGES, default="fr")
+    g.mutu_lang = lang
+    return lang
+
+
+def t(key: str, lang: str | None = None) -> str:
+    """One interface message in the request's language."""
+    return MESSAGES[key][LANGUAGES.index(lang or choose())]
+
+
+def order(lang: str) -> tuple[str, ...]:
+    """The chosen language first, then fr, nl, en."""
+    return (lang,) + tuple(x for x in LANGUAGES if x != lang)
+
+
+def pick(values, lang: str | None = None):
+    """The best value of a list of literals for the language (fallback fr, nl, en, any)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    for tag in order(lang or choose()):
+        for value in values:
+            if getattr(value, "language", None) == tag:
+                return value
+    return values[0]
+
+
+def pick_column(row: dict, prefix: str, lang: str | None = None):
+    """From a row with `<prefix>_fr`, `_nl`, `_en` (and maybe `<prefix>`), the best value."""
+    for tag in order(lang or choose()):
+        if row.get(f"{prefix}_{tag}") is not None:
+            return row[f"{prefix}_{tag}"]
+    return row.get(prefix)

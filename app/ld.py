@@ -1,0 +1,180 @@
+"""Linked data: descriptions of the resources Mutu mints, their RDF twins and schema.org JSON-LD.
+
+Every read goes through `reading`, one subject at a time (index lookups, fast at any size);
+LATERAL keeps pyoxigraph from hash-joining optional parts over the whole store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyoxigraph as ox
+
+from . import negotiation, reading
+from .namespaces import PREFIXES, RDF, SCHEMA
+from .params import BRUSSELS
+from .store.embedded import GRAPH_FORMATS
+
+KINDS = ("alternative", "place", "event", "category", "graph")
+TWINS = {"ttl": negotiation.TURTLE, "jsonld": negotiation.JSONLD, "nt": negotiation.NTRIPLES,
+         "rdf": negotiation.RDFXML}
+NESTED = (SCHEMA + "address", SCHEMA + "geo")
+
+FACTS = """SELECT ?s ?g ?p ?o ?p2 ?o2 WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  LATERAL { OPTIONAL { GRAPH ?g { ?o ?p2 ?o2 } FILTER (?p IN (<https://schema.org/address>, <https://schema.org/geo>)) } }
+}"""
+
+INCOMING = """PREFIX schema: <https://schema.org/>
+SELECT ?s ?now ?x ?p ?start WHERE {
+  { SELECT ?s ?now ?x ?p ?start WHERE {
+      VALUES ?p { schema:organizer schema:location }
+      ?x ?p ?s ; schema:startDate ?start . FILTER (?start >= ?now)
+    } ORDER BY ?start LIMIT 20 }
+  UNION
+  { SELECT ?s ?x ?p WHERE { ?x schema:location ?s ; a schema:Organization . BIND (schema:location AS ?p) } LIMIT 50 }
+  UNION
+  { SELECT ?s ?x ?p WHERE { ?x ?p ?s . VALUES ?p { schema:sameAs <http://www.w3.org/2002/07/owl#sameAs> } } LIMIT 20 }
+}"""
+
+NAMES = """SELECT ?x ?name WHERE { ?x <https://schema.org/name>|<http://www.w3.org/2004/02/skos/core#prefLabel>|<http://purl.org/dc/terms/title> ?name }"""
+
+
+class Description:
+    """What the visible graphs say about one IRI: facts with their graph, and incoming links."""
+
+    def __init__(self, iri: str):
+        self.iri = iri
+        self.node = ox.NamedNode(iri)
+        self.facts: list[tuple[str, str, object]] = []  # (graph, property, value)
+        self.nested: dict[str, list[tuple[str, object]]] = {}  # node -> [(property, value)]
+        self.incoming: list[tuple[str, str, object]] = []  # (subject, property, start or None)
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.facts)
+
+    def values(self, prop: str) -> list:
+        seen, out = set(), []
+        for _, p, o in self.facts:
+            if p == prop and str(o) not in seen:
+                seen.add(str(o))
+                out.append(o)
+        return out
+
+    def types(self) -> set[str]:
+        return {o.value for o in self.values(RDF + "type")}
+
+    def nested_value(self, prop: str, inner: str):
+        for o in self.values(prop):
+            for p, v in self.nested.get(str(o), []):
+                if p == inner:
+                    return v
+        return None
+
+    def triples(self) -> list[ox.Triple]:
+        """The RDF description: facts, the address and coordinates, and incoming links."""
+        out, seen = [], set()
+
+        def add(t):
+            if t not in seen:
+                seen.add(t)
+                out.append(t)
+
+        for _, p, o in self.facts:
+            add(ox.Triple(self.node, ox.NamedNode(p), o))
+        nodes = {str(o): o for _, p, o in self.facts if p in NESTED}
+        for key, pairs in self.nested.items():
+            for p, v in pairs:
+                add(ox.Triple(nodes[key], ox.NamedNode(p), v))
+        for s, p, _ in self.incoming:
+            add(ox.Triple(ox.NamedNode(s), ox.NamedNode(p), self.node))
+        return out
+
+
+def describe(iri: str, *, incoming: bool = True) -> Description:
+    """Read one resource (a few index lookups)."""
+    d = Description(iri)
+    node = ox.NamedNode(iri)
+    for row in reading.select(FACTS, {"s": node}):
+        d.facts.append((row["g"].value, row["p"].value, row["o"]))
+        if "p2" in row:
+            pair = (row["p2"].value, row["o2"])
+            bucket = d.nested.setdefault(str(row["o"]), [])
+            if pair not in bucket:
+                bucket.append(pair)
+    if incoming and d.facts:
+        now = dt.datetime.now(BRUSSELS).replace(hour=0, minute=0, second=0, microsecond=0)
+        now_term = ox.Literal(now.isoformat(timespec="seconds"), datatype=ox.NamedNode(PREFIXES["xsd"] + "dateTime"))
+        seen = set()
+        for row in reading.select(INCOMING, {"s": node, "now": now_term}):
+            key = (row["x"].value, row["p"].value)
+            if key not in seen:
+                seen.add(key)
+                d.incoming.append((row["x"].value, row["p"].value, row.get("start")))
+    return d
+
+
+def names(iris: list[str]) -> dict[str, list]:
+    """Names (schema:name, skos:prefLabel, dcterms:title) of a few IRIs, one lookup each."""
+    out: dict[str, list] = {}
+    for iri in dict.fromkeys(iris):
+        rows = reading.select(NAMES, {"x": ox.NamedNode(iri)})
+        out[iri] = [r["name"] for r in rows]
+    return out
+
+
+def serialize(triples: list[ox.Triple], media_type: str) -> bytes:
+    """Triples in one of the twin formats, with Mutu's prefixes where the format has them."""
+    fmt = GRAPH_FORMATS[media_type]
+    if media_type in (negotiation.TURTLE,):
+        return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+    return ox.serialize(triples, format=fmt)
+
+
+# -- schema.org JSON-LD embedded in pages --------------------------------------------------
+
+CONTEXT = {"@vocab": SCHEMA}
+
+
+def _plain(term):
+    if isinstance(term, ox.NamedNode):
+        return {"@id": term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        dtype = term.datatype.value
+        if dtype.endswith(("#string",)):
+            return term.value
+        return {"@value": term.value, "@type": dtype}
+    return None
+
+
+def schema_jsonld(d: Description) -> dict:
+    """A schema.org JSON-LD object of the subject (type, names, description, links, address)."""
+    obj = {"@context": CONTEXT, "@id": d.iri}
+    types = sorted(t.removeprefix(SCHEMA) for t in d.types() if t.startswith(SCHEMA))
+    if types:
+        obj["@type"] = types
+    for prop in ("name", "description", "url", "email", "telephone", "startDate", "endDate",
+                 "eventStatus", "organizer", "location", "sameAs", "inLanguage"):
+        values = [_plain(v) for v in d.values(SCHEMA + prop)]
+        values = [v for v in values if v is not None]
+        if values:
+            obj[prop] = values if len(values) > 1 else values[0]
+    for prop, inner_type in (("address", "PostalAddress"), ("geo", "GeoCoordinates")):
+        for o in d.values(SCHEMA + prop):
+            inner = {"@type": inner_type}
+            for p, v in d.nested.get(str(o), []):
+                if p.startswith(SCHEMA) and p != RDF + "type":
+                    inner[p.removeprefix(SCHEMA)] = _plain(v)
+            obj[prop] = inner
+    return obj
+
+
+def script_json(obj) -> str:
+    """JSON safe inside <script>: `<`, `>` and `&` are written as \\u escapes, so `</script>`
+    in the data cannot close the element."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
