@@ -81,7 +81,7 @@ PREFIX mutu: <https://w3id.org/mutu/ns#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-SELECT ?change ?action ?time ?who ?graph ?added ?removed ?sha256 WHERE {
+SELECT DISTINCT ?change ?action ?time ?who ?graph ?added ?removed ?sha256 WHERE {
   ?change a mutu:Change ; mutu:action ?action ; prov:endedAtTime ?time ;
           mutu:triplesAdded ?added ; mutu:triplesRemoved ?removed ;
           prov:wasAssociatedWith/foaf:name ?who .

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import (Blueprint, Flask, Response, abort, current_app, redirect, render_template,
                    request, send_from_directory, url_for)
 
-from . import agenda, catalog, filters, i18n, ld, negotiation, reading
+from . import agenda, catalog, clusters, filters, i18n, ld, negotiation, reading
 from .errors import NotAcceptable, NotFound
 from .namespaces import CC, DCTERMS, MUTU, RDF, RDFS, SCHEMA, SKOS
 from .params import BRUSSELS
@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(t=i18n.t, pick=i18n.pick, pick_column=i18n.pick_column,
                                  LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.NAMES,
-                                 lang_url=_lang_url, page_url=_page_url, local=_local,
+                                 lang_url=_lang_url, page_url=_page_url, local=_local, web_href=web_href,
                                  vendor_available=vendor_available, fmt_date=_fmt_date)
 
     @app.after_request
@@ -62,7 +62,15 @@ def _local(iri) -> str:
     """The path of an IRI Mutu minted (so links work on any host), else the IRI itself."""
     value = getattr(iri, "value", iri) or ""
     base = settings().base_iri
-    return "/" + value[len(base):] if value.startswith(base) else value
+    if value.startswith(base):
+        return "/" + value[len(base):]
+    return web_href(value)
+
+
+def web_href(value) -> str:
+    """A link target only for http(s) addresses: data may hold `javascript:` or other schemes."""
+    value = getattr(value, "value", value) or ""
+    return value if value.lower().startswith(("http://", "https://")) else "#"
 
 
 def _fmt_date(term) -> str:
@@ -162,9 +170,10 @@ def category_options():
 @bp.route("/alternatives")
 def alternatives():
     f = filters.alternative_filters(request.args, settings().base_iri, extra=("lang",))
-    _, rows = reading.named("alternatives", {}, **f.bindings())
+    _, rows = clusters.named("alternatives", {}, **f.bindings())  # one row per identity cluster
     rows, more = f.paging.cut(rows)
-    return render("pages/alternatives.html", rows=rows, more=more, f=f, categories=category_options())
+    return render("pages/alternatives.html", rows=rows, more=more, f=f, categories=category_options(),
+                  also=clusters.row_sources(rows), datasets=clusters.datasets())
 
 
 @bp.route("/places")
@@ -386,6 +395,8 @@ def _resource(kind: str, raw: str, template: str, extra=None):
     d = ld.describe(_iri(kind, slug))
     if not d.exists:
         raise NotFound(f"no {kind} {slug!r} in the visible graphs")
+    if kind == "alternative":
+        clusters.apply(d)  # owl:sameAs to the other visible members of its identity cluster
     path = f"/{kind}/{slug}"
     if media != HTML:
         return _link_headers(_rdf_response(d, media), path)
@@ -410,7 +421,11 @@ def _sources(d: ld.Description) -> dict:
 
 @bp.route("/alternative/<slug>")
 def alternative(slug):
-    return _resource("alternative", slug, "pages/resource.html")
+    def extra(d):
+        c = clusters.current()
+        return {"cluster": [(m, c.graphs.get(m, ())) for m in c.others(d.iri)],
+                "cluster_names": ld.names(list(c.others(d.iri))), "datasets": clusters.datasets()}
+    return _resource("alternative", slug, "pages/resource.html", extra)
 
 
 @bp.route("/place/<slug>")
