@@ -201,6 +201,8 @@ def geojson(records: list[dict], *, base_iri: str, url_root: str) -> str:
                 "commune": rec["commune"],
                 "postcode": rec["postcode"],
                 "street": rec["street"],
+                **({"sameAs": rec["same_as"]} if rec.get("same_as") else {}),
+                **({"sources": rec["sources"]} if rec.get("sources") else {}),
             },
         })
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
@@ -220,8 +222,8 @@ def csv_text(records: list[dict], columns: tuple[str, ...], *, base_iri: str, ur
                 value = page_url(rec["iri"], base_iri=base_iri, url_root=url_root)
             elif column in ("start", "end"):
                 value = _lexical(rec[column])
-            elif column == "categories":
-                value = " ".join(rec["categories"])
+            elif column in ("categories", "same_as", "sources"):
+                value = " ".join(rec.get(column) or ())
             else:
                 value = rec.get(column)
             row.append("" if value is None else value)

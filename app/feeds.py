@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, request
 from werkzeug.datastructures import MultiDict
 
-from . import feed_formats, filters, freshness, reading
+from . import clusters, feed_formats, filters, freshness, reading
 from .errors import BadRequest
 from .params import ParameterError
 from .state import settings
@@ -112,8 +112,21 @@ def _list_rows(kind: str) -> tuple[list[dict], filters.Paging, bool, str]:
     args, paging = _split()
     parse = filters.alternative_filters if kind == "alternatives" else filters.place_filters
     found = parse(args, settings().base_iri)
-    rows, more = _rows(f"feed-{kind}", found, paging, lang)
-    return [feed_formats.record(r, lang) for r in rows], paging, more, lang
+    if kind != "alternatives":
+        rows, more = _rows(f"feed-{kind}", found, paging, lang)
+        return [feed_formats.record(r, lang) for r in rows], paging, more, lang
+    # One row per identity cluster (its representative), with the other members and all sources.
+    _, rows = clusters.named("feed-alternatives", None, **_bindings("feed-alternatives", found, paging))
+    rows, more = paging.cut(rows)
+    also = clusters.row_sources(rows)
+    records = []
+    for row in rows:
+        rec = feed_formats.record(row, lang)
+        cluster = also.get(rec["iri"], {"others": [], "sources": []})
+        rec["same_as"] = [m for m, _ in cluster["others"]]
+        rec["sources"] = cluster["sources"]
+        records.append(rec)
+    return records, paging, more, lang
 
 
 # -- iCalendar -----------------------------------------------------------------------------
@@ -198,7 +211,7 @@ def _csv(records: list[dict], columns: tuple[str, ...], paging, more, name: str)
 def alternatives_csv():
     """Alternatives (list filters) as CSV."""
     records, paging, more, _ = _list_rows("alternatives")
-    return _csv(records, feed_formats.ALTERNATIVE_COLUMNS, paging, more, "alternatives")
+    return _csv(records, feed_formats.ALTERNATIVE_COLUMNS + ("same_as", "sources"), paging, more, "alternatives")
 
 
 @bp.route("/places.csv")
