@@ -80,8 +80,11 @@ def build() -> Clusters:
     base = settings().base_iri
     status: dict[tuple, str] = {}
     linked: set[str] = set()
-    for row in reading.select(_LINKS % (ox.NamedNode(identity.links_graph(base)),
-                                        ox.NamedNode(identity.MUTU + "LinkCandidate"))):
+    links = identity.links_graph(base)
+    link_rows = [row for g in (links, identity.restricted(links))
+                 for row in reading.select(_LINKS % (ox.NamedNode(g),
+                                                     ox.NamedNode(identity.MUTU + "LinkCandidate")))]
+    for row in link_rows:
         a, b = row["a"].value, row["b"].value
         linked |= {a, b}
         s = _status(row["s"])
@@ -89,8 +92,11 @@ def build() -> Clusters:
             score = float(row["score"].value) if "score" in row else 0.0
             s = "proposed" if score >= identity.THRESHOLD else "weak"
         status[(a, b)] = s
-    for row in reading.select(_LINKS % (ox.NamedNode(identity.decisions_graph(base)),
-                                        ox.NamedNode(identity.MUTU + "LinkDecision"))):
+    decided = identity.decisions_graph(base)
+    decision_rows = [row for g in (decided, identity.restricted(decided))
+                     for row in reading.select(_LINKS % (ox.NamedNode(g),
+                                                         ox.NamedNode(identity.MUTU + "LinkDecision")))]
+    for row in decision_rows:
         a, b = row["a"].value, row["b"].value
         linked |= {a, b}
         status[(a, b)] = _status(row["s"])  # a decision wins over the score
@@ -98,6 +104,7 @@ def build() -> Clusters:
     if not edges:
         return Clusters(linked=frozenset(linked))
     own = {identity.links_graph(base), identity.decisions_graph(base)}
+    own |= {identity.restricted(g) for g in own}
     graphs: dict[str, set] = {}
     endpoints = sorted({x for pair in edges for x in pair})
     for row in _member_rows(endpoints):

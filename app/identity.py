@@ -65,6 +65,17 @@ def decisions_graph(base_iri: str) -> str:
     return base_iri + "graph/link-decisions"
 
 
+def restricted(graph: str) -> str:
+    """The admin-only twin of the links or decisions graph, for pairs that touch a graph
+    that is not public: a public link must not reveal a private alternative's IRI."""
+    return graph + "-restricted"
+
+
+def _public_iris(store: Store, base_iri: str) -> set[str]:
+    public = {d.graph for d in catalog.datasets(store, base_iri) if d.visibility == "public"}
+    return {iri for iri, e in entities(store, base_iri).items() if e.graph in public}
+
+
 @dataclass
 class Entity:
     iri: str
@@ -99,6 +110,7 @@ SELECT ?g ?a ?name ?url ?email ?phone ?same ?lat ?lon WHERE {
 
 def source_graphs(store: Store, base_iri: str) -> tuple:
     own = {links_graph(base_iri), decisions_graph(base_iri)}
+    own |= {restricted(g) for g in own}
     return tuple(d.graph for d in catalog.datasets(store, base_iri) if d.graph not in own)
 
 
@@ -295,11 +307,12 @@ SELECT ?d ?x ?s WHERE { ?d a mutu:LinkDecision ; mutu:candidate ?x ; mutu:linkSt
 
 def decisions(store: Store, base_iri: str) -> dict[tuple, str]:
     """{(a, b) with a < b: "accepted" | "rejected"} from the decisions graph."""
-    graph = decisions_graph(base_iri)
-    if graph not in store.named_graphs():
+    graphs = tuple(g for g in (decisions_graph(base_iri), restricted(decisions_graph(base_iri)))
+                   if g in store.named_graphs())
+    if not graphs:
         return {}
     found: dict[str, tuple] = {}
-    for row in store.select(_DECISIONS, dataset=QueryDataset((graph,), ())):
+    for row in store.select(_DECISIONS, dataset=QueryDataset(graphs, ())):
         members, status = found.get(row["d"].value, (set(), None))
         members.add(row["x"].value)
         found[row["d"].value] = (members, row["s"].value.rsplit("#", 1)[-1])
@@ -344,24 +357,40 @@ def decide(store: Store, base_iri: str, a: str, b: str, *, same: bool, who: str 
     old = _previous_attribution(store, base_iri, a, b)
     triples += [tr for tr in old if not any(tr.subject == x.subject for x in triples
                                              if x.predicate.value == PROV + "wasAttributedTo")]
-    _write(store, base_iri, decisions_graph(base_iri), triples, "Décisions de liaison (mutu link)")
+    public_nodes = {_pair_iri(base_iri, "link-decision", x, y) for (x, y) in current
+                    if {x, y} <= _public_iris(store, base_iri)}
+    _write_split(store, base_iri, decisions_graph(base_iri), triples,
+                 lambda t: t.subject.value in public_nodes, "Décisions de liaison (mutu link)")
     write_links(store, base_iri, find_candidates(store, base_iri))
 
 
 def _previous_attribution(store, base_iri, a, b) -> list:
-    graph = decisions_graph(base_iri)
-    if graph not in store.named_graphs():
-        return []
-    return [t for t in store.graph_triples(graph)
-            if t.predicate.value in (PROV + "wasAttributedTo", DCTERMS + "created")]
+    out = []
+    for graph in (decisions_graph(base_iri), restricted(decisions_graph(base_iri))):
+        if graph in store.named_graphs():
+            out += [t for t in store.graph_triples(graph)
+                    if t.predicate.value in (PROV + "wasAttributedTo", DCTERMS + "created")]
+    return out
 
 
-def _write(store: Store, base_iri: str, graph: str, triples: list, title: str) -> None:
+def _write(store: Store, base_iri: str, graph: str, triples: list, title: str,
+           visibility: str = "public") -> None:
     from .pipeline import load_triples
 
     checksum = hashlib.sha256("\n".join(sorted(str(t) for t in triples)).encode()).hexdigest()
     load_triples(store, base_iri, triples, sha256=checksum, graph=graph, source="mutu link",
-                 licence=CC0, title=title, visibility="public")
+                 licence=CC0, title=title, visibility=visibility)
+
+
+def _write_split(store: Store, base_iri: str, graph: str, triples: list, is_public, title: str) -> None:
+    """Write the public triples to `graph` and the others to its admin-only twin."""
+    known = {d.graph for d in catalog.datasets(store, base_iri)}
+    public = [t for t in triples if is_public(t)]
+    hidden = [t for t in triples if not is_public(t)]
+    if public or graph in known:
+        _write(store, base_iri, graph, public, title)
+    if hidden or restricted(graph) in known:
+        _write(store, base_iri, restricted(graph), hidden, title + " (restreint)", "private")
 
 
 def link_triples(base_iri: str, candidates: list[Candidate]) -> list[ox.Triple]:
@@ -381,10 +410,16 @@ def link_triples(base_iri: str, candidates: list[Candidate]) -> list[ox.Triple]:
 
 def write_links(store: Store, base_iri: str, candidates: list[Candidate]) -> None:
     """Replace the links graph with these candidates (an empty run leaves an empty graph)."""
-    triples = link_triples(base_iri, candidates)
-    if not triples and links_graph(base_iri) not in {d.graph for d in catalog.datasets(store, base_iri)}:
-        return
-    _write(store, base_iri, links_graph(base_iri), triples, "Liens d'identité candidats (mutu link)")
+    public_iris = _public_iris(store, base_iri)
+    shown = [c for c in candidates if {c.a, c.b} <= public_iris]
+    hidden = [c for c in candidates if not {c.a, c.b} <= public_iris]
+    triples = link_triples(base_iri, shown) + link_triples(base_iri, hidden)
+    hidden_nodes = {_pair_iri(base_iri, "link", c.a, c.b) for c in hidden}
+    hidden_same = {(c.a, c.b) for c in hidden}
+    _write_split(store, base_iri, links_graph(base_iri), triples,
+                 lambda t: t.subject.value not in hidden_nodes
+                 and (t.subject.value, t.object.value) not in hidden_same,
+                 "Liens d'identité candidats (mutu link)")
 
 
 # --------------------------------------------------------------------------- clusters
@@ -405,13 +440,14 @@ def clusters(store: Store, base_iri: str, *, accepted_only: bool = False) -> dic
             x = parent[x]
         return x
 
-    graph = links_graph(base_iri)
-    if graph in store.named_graphs():
+    graphs = tuple(g for g in (links_graph(base_iri), restricted(links_graph(base_iri)))
+                   if g in store.named_graphs())
+    if graphs:
         q = """PREFIX mutu: <https://w3id.org/mutu/ns#>
         SELECT ?a ?b WHERE { ?l a mutu:LinkCandidate ; mutu:candidate ?a, ?b ; mutu:linkStatus ?s .
           FILTER (STR(?a) < STR(?b)) FILTER (?s IN (%s)) }""" % (
             "mutu:accepted" if accepted_only else "mutu:accepted, mutu:proposed")
-        for row in store.select(q, dataset=QueryDataset((graph,), ())):
+        for row in store.select(q, dataset=QueryDataset(graphs, ())):
             ra, rb = root(row["a"].value), root(row["b"].value)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)

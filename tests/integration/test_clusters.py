@@ -132,9 +132,16 @@ def test_a_rejected_decision_splits_the_cluster(linked):
     assert [r["iri"] for r in rows][1:3] == [A, B]
 
 
-def test_the_owner_of_the_private_graph_sees_its_member(linked):
-    token = linked.extensions["mutu.tokens"].create("bees", "editor", [PRIVATE_GRAPH])
+def test_links_to_a_private_member_are_admin_only(linked):
+    # A link that names a private alternative lives in the admin-only links graph, so the
+    # public links graph never reveals the private IRI (not even to /sparql or /graph/links).
     client = linked.test_client()
+    assert b"bees-coop-secret" not in client.get("/graph/links.nt").data
+    owner = linked.extensions["mutu.tokens"].create("bees", "editor", [PRIVATE_GRAPH])
+    html = client.get("/alternatives", query_string={"lang": "en"},
+                      headers={"Authorization": f"Bearer {owner}"}).get_data(as_text=True)
+    assert 'href="/alternative/bees-coop-secret"' in html  # its own record, listed on its own
+    token = linked.extensions["mutu.tokens"].create("admin", "admin", [])
     html = client.get("/alternatives", query_string={"lang": "en"},
                       headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
     assert html.count('<h2><a href="/alternative/bees-coop-') == 1
