@@ -290,10 +290,10 @@ LEAKY_QUERIES = [
 
 
 @pytest.fixture
-def live_app(backend):
+def live_app(backend, tmp_path):
     name, store, server = backend
     fixture_store(store)
-    location = server.location() if server else "unused"
+    location = server.location() if server else str(tmp_path / "store")
     app = create_app({"store": location}, store=store)
     live = LiveServer(app).start()
     yield name, live.url
