@@ -135,13 +135,22 @@ def simple(filters: EventFilters) -> bool:
 
 def page(filters: EventFilters) -> tuple[list[dict], bool]:
     """The rows of one agenda page (same columns as queries/events.rq) and whether more follow."""
+    keep = None
     if not simple(filters):
-        _, rows = reading.named("events", {}, **filters.bindings())
-        return filters.paging.cut(rows)
+        from . import lists
+
+        keep = lists.event_filter(filters)  # category, organiser, place, commune: set lookups
+        if keep is None:  # a text search: the named query answers
+            _, rows = reading.named("events", {}, **filters.bindings())
+            return filters.paging.cut(rows)
     bindings = filters.bindings()
     start = moment(bindings["from"].value)
     end = moment(bindings["to"].value) if "to" in bindings else None
-    events = index().window(start, end, filters.paging.offset, filters.paging.limit)
+    if keep is None:
+        events = index().window(start, end, filters.paging.offset, filters.paging.limit)
+    else:
+        window = index().window(start, end, 0, len(index().events))
+        events = lists.walk(window, lambda e: keep(e[1:-1]), filters.paging.offset, filters.paging.limit)
     if not events:
         return [], False
     return filters.paging.cut(details(events))

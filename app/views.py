@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import (Blueprint, Flask, Response, abort, current_app, redirect, render_template,
                    request, send_from_directory, url_for)
 
-from . import agenda, catalog, clusters, filters, i18n, ld, negotiation, reading
+from . import agenda, catalog, clusters, filters, i18n, ld, lists, negotiation, reading
 from .errors import NotAcceptable, NotFound
 from .namespaces import CC, DCTERMS, MUTU, RDF, RDFS, SCHEMA, SKOS
 from .params import BRUSSELS
@@ -170,7 +170,11 @@ def category_options():
 @bp.route("/alternatives")
 def alternatives():
     f = filters.alternative_filters(request.args, settings().base_iri, extra=("lang",))
-    _, rows = clusters.named("alternatives", {}, **f.bindings())  # one row per identity cluster
+    # One row per identity cluster; per-state sorted IRIs and filter sets (app.lists), the
+    # named query for a text search.
+    rows = lists.alternatives_page(f, clusters.current().hidden)
+    if rows is None:
+        _, rows = clusters.named("alternatives", {}, **f.bindings())
     rows, more = f.paging.cut(rows)
     return render("pages/alternatives.html", rows=rows, more=more, f=f, categories=category_options(),
                   also=clusters.row_sources(rows), datasets=clusters.datasets())
@@ -179,8 +183,7 @@ def alternatives():
 @bp.route("/places")
 def places():
     f = filters.place_filters(request.args, settings().base_iri, extra=("lang",))
-    _, rows = reading.named("places", {}, **f.bindings())
-    rows, more = f.paging.cut(rows)
+    rows, more = f.paging.cut(lists.places_page(f))  # same rows as queries/places.rq
     tile = settings().tile_url
     return render("pages/places.html", rows=rows, more=more, f=f, categories=category_options(), tile_url=tile)
 
@@ -442,7 +445,7 @@ def event(slug):
 def category(slug):
     def extra(d):
         f = filters.alternative_filters({"category": d.iri}, settings().base_iri)
-        _, rows = reading.named("alternatives", {}, **f.bindings())
+        rows = lists.alternatives_page(f)  # the rows of queries/alternatives.rq, fast
         tree = category_tree()
         narrower = [c for c in tree.values() if d.iri in c["broader"]]
         return {"members": rows[:20], "narrower": narrower}

@@ -1,0 +1,90 @@
+"""The fast paths of the list pages (app.lists, the agenda index) give the rows of the named
+queries they stand for, on the demo data, for every filter and a few pages.
+
+The speed itself is measured by bench/pages.py (not a timed test).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app import agenda, filters, lists, ld, reading
+from app.namespaces import DEFAULT_BASE_IRI as BASE
+
+CATEGORIES = [None, "food-agriculture", "grow-it-yourself-together", "community-garden", "cohousing",
+              "no-such-category"]
+COMMUNES = [None, "1050", "1000", "Ixelles", "saint-gilles", "9999"]
+
+
+def _iris(rows, key):
+    return [row[key].value for row in rows]
+
+
+def _names(rows, key):
+    return [(row[key].value, row.get("name_fr"), row.get("name_nl"), row.get("postcode"))
+            for row in rows]
+
+
+def _args(category, commune, page, per_page):
+    out = {"page": str(page), "per_page": str(per_page)}
+    if category:
+        out["category"] = category
+    if commune:
+        out["commune"] = commune
+    return out
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize("commune", COMMUNES)
+def test_alternatives_and_places_match_the_named_queries(demo_app, category, commune):
+    with demo_app.test_request_context("/"):
+        for page, per_page in ((1, 20), (2, 3), (3, 2)):
+            args = _args(category, commune, page, per_page)
+            f = filters.alternative_filters(args, BASE)
+            _, expected = reading.named("alternatives", {}, **f.bindings())
+            got = lists.alternatives_page(f)
+            assert _iris(got, "alternative") == _iris(expected, "alternative"), args
+            assert _names(got, "alternative") == _names(expected, "alternative"), args
+            f = filters.place_filters(args, BASE)
+            _, expected = reading.named("places", {}, **f.bindings())
+            got = lists.places_page(f)
+            assert _iris(got, "place") == _iris(expected, "place"), args
+            assert _names(got, "place") == _names(expected, "place"), args
+
+
+def test_alternatives_text_search_uses_the_named_query(demo_app):
+    with demo_app.test_request_context("/"):
+        assert lists.alternatives_page(filters.alternative_filters({"q": "cafe"}, BASE)) is None
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize("commune", COMMUNES)
+def test_agenda_filters_match_the_named_query(demo_app, category, commune):
+    with demo_app.test_request_context("/"):
+        organizers = [None] + [r["o"].value for r in reading.select(
+            "SELECT DISTINCT ?o WHERE { ?e <https://schema.org/organizer> ?o } LIMIT 2")]
+        for organizer in organizers:
+            for page, per_page in ((1, 50), (2, 3)):
+                args = _args(category, commune, page, per_page)
+                if organizer:
+                    args["organizer"] = organizer
+                f = filters.event_filters(args, BASE)
+                _, expected = reading.named("events", {}, **f.bindings())
+                expected, more_expected = f.paging.cut(expected)
+                got, more = agenda.page(f)
+                assert [(r["event"].value, r["start"].value) for r in got] == \
+                    [(r["event"].value, r["start"].value) for r in expected], args
+                assert more == more_expected
+
+
+def test_incoming_links_and_names_of_a_demo_alternative(demo_app):
+    with demo_app.test_request_context("/"):
+        row = reading.select("SELECT ?o (COUNT(?e) AS ?n) WHERE { ?e <https://schema.org/organizer> ?o } "
+                             "GROUP BY ?o ORDER BY DESC(?n) LIMIT 1")[0]
+        d = ld.describe(row["o"].value)
+        events = [s for s, p, start in d.incoming if start is not None]
+        assert events, "the busiest organiser has upcoming events"
+        names = ld.names(events + ["https://mutu.brussels/alternative/no-such-thing"])
+        assert all(names[e] for e in events)
+        assert names["https://mutu.brussels/alternative/no-such-thing"] == []
+        assert list(names) == list(dict.fromkeys(events)) + ["https://mutu.brussels/alternative/no-such-thing"]
