@@ -42,11 +42,13 @@ SELECT * WHERE {
     ?event schema:startDate ?start .
     OPTIONAL { ?event schema:endDate ?end }
     OPTIONAL { ?event schema:eventStatus ?status }
+    OPTIONAL { ?event schema:organizer ?organizer }
+    OPTIONAL { ?event schema:location ?place }
+  }
+  LATERAL {
     OPTIONAL { ?event schema:name ?name_fr FILTER (LANG(?name_fr) = "fr") }
     OPTIONAL { ?event schema:name ?name_nl FILTER (LANG(?name_nl) = "nl") }
     OPTIONAL { ?event schema:name ?name_en FILTER (LANG(?name_en) = "en") }
-    OPTIONAL { ?event schema:organizer ?organizer }
-    OPTIONAL { ?event schema:location ?place }
   }
   LATERAL { OPTIONAL { ?organizer schema:name ?organizer_fr FILTER (LANG(?organizer_fr) = "fr") } }
   LATERAL { OPTIONAL { ?organizer schema:name ?organizer_nl FILTER (LANG(?organizer_nl) = "nl") } }

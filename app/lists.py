@@ -36,36 +36,39 @@ _COMMUNE = PREFIXES + """SELECT DISTINCT ?p WHERE {
   ?a schema:addressLocality ?l . FILTER (LCASE(STR(?l)) = %s) ?p schema:address ?a }"""
 _BY = PREFIXES + "SELECT DISTINCT ?x WHERE { ?x %s %s }"
 
+# The details of a page's rows; {iris} is a VALUES list of IRIs from the store. LATERAL makes
+# each part index lookups for one subject; the parts that give one row per subject come first,
+# so the later ones (names in several languages multiply rows) are not evaluated twice.
 ALTERNATIVE_DETAILS = PREFIXES + """SELECT * WHERE {
   VALUES ?alternative { {iris} }
+  LATERAL { OPTIONAL { ?alternative schema:location ?place } }
+  LATERAL { OPTIONAL { ?place schema:address ?address . ?address schema:postalCode ?postcode
+                       OPTIONAL { ?address schema:addressLocality ?locality } } }
+  LATERAL { OPTIONAL { ?place schema:geo ?geo . ?geo schema:latitude ?latitude ; schema:longitude ?longitude } }
   LATERAL {
-    OPTIONAL { ?alternative schema:name ?name }
+    OPTIONAL { ?alternative schema:url ?url }
     OPTIONAL { ?alternative schema:name ?name_fr FILTER (LANG(?name_fr) = "fr") }
     OPTIONAL { ?alternative schema:name ?name_nl FILTER (LANG(?name_nl) = "nl") }
     OPTIONAL { ?alternative schema:name ?name_en FILTER (LANG(?name_en) = "en") }
     OPTIONAL { ?alternative schema:description ?description_fr FILTER (LANG(?description_fr) = "fr") }
     OPTIONAL { ?alternative schema:description ?description_nl FILTER (LANG(?description_nl) = "nl") }
     OPTIONAL { ?alternative schema:description ?description_en FILTER (LANG(?description_en) = "en") }
-    OPTIONAL { ?alternative schema:url ?url }
-    OPTIONAL { ?alternative schema:location ?place }
+    OPTIONAL { ?alternative schema:name ?name }
   }
-  LATERAL { OPTIONAL { ?place schema:address ?address . ?address schema:postalCode ?postcode
-                       OPTIONAL { ?address schema:addressLocality ?locality } } }
-  LATERAL { OPTIONAL { ?place schema:geo ?geo . ?geo schema:latitude ?latitude ; schema:longitude ?longitude } }
 }"""
 
 PLACE_DETAILS = PREFIXES + """SELECT * WHERE {
   VALUES ?place { {iris} }
-  LATERAL {
-    OPTIONAL { ?place schema:name ?name }
-    OPTIONAL { ?place schema:name ?name_fr FILTER (LANG(?name_fr) = "fr") }
-    OPTIONAL { ?place schema:name ?name_nl FILTER (LANG(?name_nl) = "nl") }
-    OPTIONAL { ?place schema:name ?name_en FILTER (LANG(?name_en) = "en") }
-  }
   LATERAL { OPTIONAL { ?place schema:address ?address . ?address schema:postalCode ?postcode
                        OPTIONAL { ?address schema:streetAddress ?street }
                        OPTIONAL { ?address schema:addressLocality ?locality } } }
   LATERAL { OPTIONAL { ?place schema:geo ?geo . ?geo schema:latitude ?latitude ; schema:longitude ?longitude } }
+  LATERAL {
+    OPTIONAL { ?place schema:name ?name_fr FILTER (LANG(?name_fr) = "fr") }
+    OPTIONAL { ?place schema:name ?name_nl FILTER (LANG(?name_nl) = "nl") }
+    OPTIONAL { ?place schema:name ?name_en FILTER (LANG(?name_en) = "en") }
+    OPTIONAL { ?place schema:name ?name }
+  }
 }"""
 
 _DROP = ("address", "geo")

@@ -151,7 +151,11 @@ def main(argv=None) -> int:
     from app import create_app
     from app.state import get_store
 
-    app = create_app({"store": str(location), "secret_key": "bench-only"})
+    from app.store.embedded import EmbeddedStore
+
+    # Read-only: the benchmark never writes, and two runs (before/after) may share the store.
+    app = create_app({"store": str(location), "secret_key": "bench-only"},
+                     store=EmbeddedStore(str(location), read_only=True))
     client = app.test_client()
     slugs = {"alternative": "bench-5000", "place": "bench-5000", "event": "bench-25000"}
     chosen = pages(slugs)
@@ -208,7 +212,6 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"store": str(location), "baselines": base,
                                                "pages": results}, indent=2))
-    app.extensions["mutu.store"].close()
     return 0
 
 
