@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 5000)")
     p.add_argument("--threads", type=int, help="worker threads (default 8)")
+    p.add_argument("--query-timeout", type=float, metavar="SECONDS",
+                   help="deadline of each query; past it the query is stopped (default 10, "
+                   "0: none; MUTU_QUERY_TIMEOUT)")
     p.add_argument("--demo", action="store_true",
                    help="load the demo dataset first unless it is already there")
     return parser
@@ -131,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 def _serve_overrides(args) -> dict:
     if args.command != "serve":
         return {}
-    return {"host": args.host, "port": args.port, "threads": args.threads}
+    return {"host": args.host, "port": args.port, "threads": args.threads,
+            "query_timeout": args.query_timeout}
 
 
 def _open(settings):
@@ -299,9 +303,11 @@ def cmd_serve(args, settings) -> int:
     import waitress
 
     from . import create_app
-    from .store import open_store
+    from .store.worker import open_worker_store
 
-    store = open_store(settings.store)
+    # The store lives in a worker process that is killed and restarted when a query runs
+    # past its deadline (MUTU_QUERY_TIMEOUT); that process drops orphan graphs as it opens.
+    store = open_worker_store(settings)
     from .pipeline import cleanup_orphans
 
     cleanup_orphans(store, settings.base_iri)
@@ -313,8 +319,11 @@ def cmd_serve(args, settings) -> int:
     app = create_app(settings, store=store)
     print(f"Mutu serving {settings.store} on http://{settings.host}:{settings.port}/ "
           f"(SPARQL endpoint: /sparql)", file=sys.stderr)
-    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                   ident="mutu", max_request_body_size=settings.max_request_bytes)
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                       ident="mutu", max_request_body_size=settings.max_request_bytes)
+    finally:
+        store.close()
     return EXIT_OK
 
 

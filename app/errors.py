@@ -70,6 +70,29 @@ class QueryEvaluationError(MutuError):
     status = 500
 
 
+class ResultTooLarge(MutuError):
+    """A query result with more rows (or triples) than MUTU_MAX_ROWS; nothing is sent."""
+
+    status = 422
+
+
+class QueryTimeout(MutuError):
+    """A query ran past its deadline; its evaluation was stopped (the worker was killed)."""
+
+    status = 504
+
+
+class ServiceBusy(MutuError):
+    """Too many queries at once, or an operation cut short by a worker restart: retry soon."""
+
+    status = 503
+    retry_after = 1
+
+
+class StoreRestarted(ServiceBusy):
+    """The store worker was killed (another query's deadline) under a write; nothing was written."""
+
+
 class Unauthorized(MutuError):
     """No token where one is needed, or a wrong or revoked token (sent with WWW-Authenticate)."""
 

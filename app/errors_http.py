@@ -50,6 +50,9 @@ def init_app(app: Flask) -> None:
         title = type(error).__name__
         report = error.report if isinstance(error, InvalidData) else None
         response = error_response(error.status, title, error.message, error.detail, report)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
         challenge = getattr(error, "www_authenticate", None)
         if challenge is not None:
             response.headers["WWW-Authenticate"] = challenge

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, request
 from markupsafe import escape
 
-from . import catalog, negotiation, reading, sparql_text, updates
+from . import catalog, limits, negotiation, reading, sparql_text, updates
 from .access import query_dataset, visible_graphs
 from .config import service_allow_list
 from .errors import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
@@ -44,7 +44,8 @@ CORS_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    """Register the /sparql blueprint."""
+    """Register the /sparql blueprint and its query limits."""
+    limits.init_app(app)
     app.register_blueprint(bp)
 
 
@@ -140,13 +141,8 @@ def endpoint_url() -> str:
 
 def _run_query(query: str, params: dict[str, list[str]]):
     base = endpoint_url()
-    allowed = service_allow_list(settings())
-    for target in sparql_text.service_targets(query, base_iri=base):
-        # pyoxigraph's SERVICE client reaches any host with no timeout: only listed partners.
-        if target not in allowed:
-            raise Forbidden(f"SERVICE {'<' + target + '>' if target else 'with a variable'} is not "
-                            "allowed; this endpoint federates only with the endpoints in "
-                            "MUTU_SERVICE_ALLOW")
+    # pyoxigraph's SERVICE client reaches any host: only listed partners, public addresses.
+    limits.check_service(query, base_iri=base, settings=settings())
     store = get_store()
     visible = visible_graphs(store, settings().base_iri, reading.viewer())
     default_uris = params.get("default-graph-uri", [])
@@ -157,8 +153,9 @@ def _run_query(query: str, params: dict[str, list[str]]):
                             query_from=query_from, query_from_named=query_from_named)
     accept = request.headers.get("Accept")
     formats = params.get("format", [])
-    output = store.run(query, dataset=dataset, base_iri=base,
-                       choose=lambda kind: negotiation.choose(kind, accept, formats))
+    with limits.query_slot():
+        output = store.run(query, dataset=dataset, base_iri=base,
+                           choose=lambda kind: negotiation.choose(kind, accept, formats))
     return Response(output.body, status=200, content_type=output.media_type)
 
 

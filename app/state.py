@@ -10,7 +10,8 @@ from .store import Store, open_store
 def init_app(app: Flask, *, store: Store | None = None) -> None:
     """Open the configured store (unless one is given) and keep it on the app."""
     settings = app.config["MUTU"]
-    app.extensions["mutu.store"] = store if store is not None else open_store(settings.store)
+    app.extensions["mutu.store"] = store if store is not None else \
+        open_store(settings.store, max_rows=settings.max_rows)
 
 
 def get_store() -> Store:

@@ -106,10 +106,13 @@ class Store(abc.ABC):
         """Release the store (its lock, its files)."""
 
 
-def open_store(location: str, *, read_only: bool = False, settings=None) -> Store:
+def open_store(location: str, *, read_only: bool = False, max_rows: int = 0,
+               settings=None) -> Store:
     """Open the store named by a location, in this process: a directory, ":memory:", or a
     remote SPARQL store `sparql+http(s)://host:port/path[#flavour]` (endpoints and
     credentials from the MUTU_REMOTE_* `settings`, else from the environment).
+
+    `mutu serve` uses `worker.open_worker_store` instead, whose queries have a deadline.
     """
     from .remote import is_remote
 
@@ -121,4 +124,4 @@ def open_store(location: str, *, read_only: bool = False, settings=None) -> Stor
         return RemoteStore(config, read_only=read_only)
     from .embedded import EmbeddedStore
 
-    return EmbeddedStore(location, read_only=read_only)
+    return EmbeddedStore(location, read_only=read_only, max_rows=max_rows)

@@ -7,7 +7,7 @@ from typing import BinaryIO, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
+from ..errors import QueryEvaluationError, QuerySyntaxError, ResultTooLarge, StoreUnavailable
 from . import FormatChooser, QueryDataset, QueryOutput, Store, Term
 
 RESULT_FORMATS = {
@@ -45,10 +45,15 @@ def _substitutions(bindings: Mapping[str, Term] | None) -> dict | None:
 
 
 class EmbeddedStore(Store):
-    """pyoxigraph Store; one process opens a directory read-write (it holds a lock)."""
+    """pyoxigraph Store; one process opens a directory read-write (it holds a lock).
 
-    def __init__(self, location: str, *, read_only: bool = False):
+    `max_rows` (0: no cap) bounds the solutions or triples `run` serialises: beyond it the
+    query fails with ResultTooLarge instead of sending a cut result.
+    """
+
+    def __init__(self, location: str, *, read_only: bool = False, max_rows: int = 0):
         self.location = location
+        self.max_rows = max_rows
         try:
             if location == ":memory:":
                 self._store = ox.Store()
@@ -124,7 +129,10 @@ class EmbeddedStore(Store):
         media_type = choose(kind)
         try:
             # serialize() drains the iterator here, on this thread, before any byte is sent.
-            body = results.serialize(format=formats[media_type])
+            if self.max_rows and kind != "boolean":
+                body = _capped(results, kind, formats[media_type], self.max_rows)
+            else:
+                body = results.serialize(format=formats[media_type])
         except (OSError, ValueError) as error:
             raise QueryEvaluationError(f"query evaluation failed: {error}") from None
         if media_type in TEXT_TYPES:
@@ -196,6 +204,54 @@ class EmbeddedStore(Store):
             except OSError:
                 pass
         self._store = None
+
+
+class _TooManyLines(Exception):
+    pass
+
+
+class _LineCounter:
+    """A write-only buffer that gives up once it holds more than `limit` lines."""
+
+    def __init__(self, limit: int):
+        self.limit, self.lines, self.parts = limit, 0, []
+
+    def write(self, chunk) -> int:
+        chunk = bytes(chunk)
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.limit:
+            raise _TooManyLines()
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _capped(results, kind: str, target, max_rows: int) -> bytes:
+    """Serialise `results`, refusing more than `max_rows` solutions or triples.
+
+    Counting happens while pyoxigraph writes a line-per-item format (TSV for solutions, one
+    solution per line with newlines escaped; N-Triples for triples), so a huge result is
+    abandoned after about `max_rows` items, not after all were built. The counted text is
+    then re-serialised by pyoxigraph's own parser and writer into the requested format.
+    """
+    line_format = ox.QueryResultsFormat.TSV if kind == "solutions" else ox.RdfFormat.N_TRIPLES
+    # TSV has a header line; N-Triples has none.
+    counter = _LineCounter(max_rows + (1 if kind == "solutions" else 0))
+    try:
+        results.serialize(counter, format=line_format)
+    except _TooManyLines:
+        what = "solutions" if kind == "solutions" else "triples"
+        raise ResultTooLarge(
+            f"the result has more than {max_rows} {what} (MUTU_MAX_ROWS); nothing was sent: "
+            "add a LIMIT, or narrow the query") from None
+    text = b"".join(counter.parts)
+    if target == line_format:
+        return text
+    if kind == "solutions":
+        return ox.parse_query_results(text, format=line_format).serialize(format=target)
+    return ox.serialize(ox.parse(text, format=line_format), format=target)
 
 
 def _diff_update(graph: str, old: list[ox.Triple], new: list[ox.Triple]) -> str:
