@@ -230,7 +230,8 @@ def closed_port() -> int:
 def test_evaluation_error_is_an_error_status_not_a_truncated_200(app, live_server):
     # SERVICE to an allowed but closed port fails during evaluation (pyoxigraph raises OSError).
     endpoint = f"http://127.0.0.1:{closed_port()}/sparql"
-    app.config["MUTU"] = dataclasses.replace(app.config["MUTU"], service_allow=endpoint)
+    app.config["MUTU"] = dataclasses.replace(app.config["MUTU"], service_allow=endpoint,
+                                             service_allow_private=True)
     query = f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"
     status, headers, body = call(live_server, params={"query": query},
                                  headers={"Accept": "application/sparql-results+json"})
