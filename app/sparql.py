@@ -12,11 +12,9 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, request
-from markupsafe import escape
 
 from . import catalog, limits, negotiation, reading, sparql_text, updates
 from .access import query_dataset, visible_graphs
-from .config import service_allow_list
 from .errors import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
 from .namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
 from .state import get_store, settings
@@ -256,39 +254,6 @@ FORM_FORMATS = [("json", "SPARQL JSON"), ("xml", "SPARQL XML"), ("csv", "CSV"), 
 
 
 def query_form() -> str:
-    """A small HTML query form that needs no JavaScript; every dynamic value is escaped."""
-    endpoint = escape(endpoint_url())
-    options = "".join(f'<option value="{escape(value)}">{escape(label)}</option>'
-                      for value, label in FORM_FORMATS)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Mutu SPARQL endpoint</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 50rem; margin: 1rem auto; padding: 0 1rem; }}
-textarea {{ width: 100%; font-family: monospace; font-size: 1rem; }}
-label {{ display: block; margin-top: 1rem; font-weight: bold; }}
-button {{ margin-top: 1rem; font-size: 1rem; padding: .4rem 1rem; }}
-</style>
-</head>
-<body>
-<main>
-<h1>Mutu SPARQL endpoint</h1>
-<p>Query the shared knowledge graph of Brussels citizen alternatives with
-<a href="https://www.w3.org/TR/sparql11-query/">SPARQL 1.1</a>. The endpoint is
-<code>{endpoint}</code>; its default graph is the union of the public graphs, and each
-graph can also be queried by name with <code>GRAPH</code>.</p>
-<form method="get" action="{endpoint}">
-<label for="query">Query</label>
-<textarea id="query" name="query" rows="12" cols="80" required>{escape(EXAMPLE_QUERY)}</textarea>
-<label for="format">Result format</label>
-<select id="format" name="format">{options}</select>
-<button type="submit">Run query</button>
-</form>
-<p><a href="{endpoint}?format=turtle">Service description (Turtle)</a></p>
-</main>
-</body>
-</html>
-"""
+    """The query form (no JavaScript needed), enhanced by YASGUI: see app.sparql_page."""
+    from .sparql_page import page
+    return page(endpoint_url(), EXAMPLE_QUERY, FORM_FORMATS)

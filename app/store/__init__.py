@@ -121,7 +121,7 @@ def open_store(location: str, *, read_only: bool = False, max_rows: int = 0,
         from .remote import RemoteStore, remote_config
 
         config = remote_config(location, settings if settings is not None else load_settings())
-        return RemoteStore(config, read_only=read_only)
+        return RemoteStore(config, read_only=read_only, max_rows=max_rows)
     from .embedded import EmbeddedStore
 
     return EmbeddedStore(location, read_only=read_only, max_rows=max_rows)
