@@ -489,8 +489,14 @@ def open_worker_store(settings) -> Store:
     With MUTU_QUERY_TIMEOUT=0, or a :memory: store (a killed worker would lose it), the
     embedded store is used directly and queries have no deadline.
     """
+    from . import open_store
     from .embedded import EmbeddedStore
+    from .remote import is_remote
 
+    if is_remote(settings.store):
+        # A remote store runs in its own server: each HTTP call is bounded by
+        # MUTU_REMOTE_TIMEOUT; stopping the server's own evaluation is that server's job.
+        return open_store(settings.store, settings=settings, max_rows=settings.max_rows)
     if settings.query_timeout <= 0 or settings.store == ":memory:":
         if settings.query_timeout > 0:
             print("mutu: warning: a :memory: store cannot live in a killable worker; "
