@@ -106,12 +106,14 @@ def test_demo_sources(source):
     assert_same(graph_from_triples(triples), shipped_context())
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "data").glob("*.ttl")), ids=lambda p: p.name)
+# The bad-input fixtures (syntax error, empty, no triples) have nothing to validate.
+VALIDATABLE = [p for p in sorted((ROOT / "tests" / "data").glob("*.ttl"))
+               if p.name not in ("syntax-error.ttl", "empty.ttl", "no-triples.ttl")]
+
+
+@pytest.mark.parametrize("path", VALIDATABLE, ids=lambda p: p.name)
 def test_test_data(path):
-    try:
-        data = rdflib.Graph().parse(path, format="turtle")
-    except Exception:
-        pytest.skip("not parseable Turtle (a syntax-error fixture)")
+    data = rdflib.Graph().parse(path, format="turtle")
     for context in (None, shipped_context()):
         assert_same(data, context)
 
