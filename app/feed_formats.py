@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -226,9 +227,22 @@ def csv_text(records: list[dict], columns: tuple[str, ...], *, base_iri: str, ur
                 value = " ".join(rec.get(column) or ())
             else:
                 value = rec.get(column)
-            row.append("" if value is None else value)
+            row.append("" if value is None else spreadsheet_safe(value))
         writer.writerow(row)
     return out.getvalue()
+
+
+_NUMBER_LIKE = re.compile(r"^[+-]?[0-9 ./()-]*$")
+
+
+def spreadsheet_safe(value):
+    """Neutralise text a spreadsheet would run as a formula (=, @, +, -, tab, CR first) by a
+    leading apostrophe; numbers and phone numbers such as "+32 2 555 00 00" stay as they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in "=@\t\r" or (value[0] in "+-" and not _NUMBER_LIKE.match(value)):
+        return "'" + value
+    return value
 
 
 # -- Atom ----------------------------------------------------------------------------------

@@ -110,3 +110,16 @@ def test_every_type_is_handled():
             parse_value("p", type_, samples[type_])
         except ValueError as error:  # a declared type without a parser would be a bug
             pytest.fail(f"type {type_}: {error}")
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas():
+    from app.feed_formats import spreadsheet_safe
+
+    assert spreadsheet_safe('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("+1+cmd|' /C calc'!A0") == "'+1+cmd|' /C calc'!A0"
+    assert spreadsheet_safe("-2+3") == "'-2+3"  # a formula
+    assert spreadsheet_safe("-4.35") == "-4.35"  # a number stays a value
+    assert spreadsheet_safe("+32 2 555 00 00") == "+32 2 555 00 00"
+    assert spreadsheet_safe("Repair Café") == "Repair Café"
+    assert spreadsheet_safe(50.84) == 50.84
