@@ -1,8 +1,8 @@
 """The Mutu demo dataset: the sources a demo load puts in the store, in load order.
 
 Static parts are Turtle files (ontology/categories.ttl, ontology/licences.ttl, demo/places.ttl,
-demo/alternatives.ttl). Events are kept in demo/events.json as day offsets from an anchor date
-with local Brussels times, and are turned into Turtle here, so the events stay upcoming whenever
+demo/alternatives.ttl, demo/documents.ttl, demo/offers.ttl). Events are kept in demo/events.json
+as day offsets from an anchor date with local Brussels times, and are turned into Turtle here, so the events stay upcoming whenever
 the demo is started. Everything is deterministic for a given anchor date: no network, no store.
 """
 
@@ -41,7 +41,7 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class DemoSource:
-    name: str  # "categories", "licences", "alternatives", "places", "events"
+    name: str  # "categories", "licences", "places", "alternatives", "documents", "offers", "events"
     graph: str  # the named graph (and dcat:Dataset) IRI
     title: dict[str, str]  # {"fr":..., "nl":..., "en":...}
     description: dict[str, str]
@@ -242,7 +242,8 @@ def _file_bytes(folder_name: str, file_name: str) -> bytes:
 
 
 def demo_sources(today: datetime.date | None = None) -> list[DemoSource]:
-    """The demo sources in load order: categories, licences, places, alternatives, events."""
+    """The demo sources in load order: categories, licences, places, alternatives, documents,
+    offers, events (events last: they are the only part that depends on `today`)."""
     if today is None:
         today = datetime.date.today()
     sources = [
@@ -317,6 +318,42 @@ def demo_sources(today: datetime.date | None = None) -> list[DemoSource]:
             publisher=DEMO_PUBLISHER,
             source="demo/alternatives.ttl",
             data=_file_bytes("demo", "alternatives.ttl"),
+        ),
+        DemoSource(
+            name="documents",
+            graph=GRAPH_BASE + "demo-documents",
+            title={
+                "fr": "Base documentaire commune (démo)",
+                "nl": "Gemeenschappelijke documentatiebank (demo)",
+                "en": "Common documentation base (demo)",
+            },
+            description={
+                "fr": "Guides, savoir-faire, modèles et solutions partagés par les alternatives, chacun sous sa propre licence. Fictifs.",
+                "nl": "Gidsen, knowhow, sjablonen en oplossingen die alternatieven delen, elk onder een eigen licentie. Fictief.",
+                "en": "Guides, know-how, templates and solutions shared by alternatives, each under its own licence. Fictional.",
+            },
+            licence=DEMO_LICENCE,
+            publisher=DEMO_PUBLISHER,
+            source="demo/documents.ttl",
+            data=_file_bytes("demo", "documents.ttl"),
+        ),
+        DemoSource(
+            name="offers",
+            graph=GRAPH_BASE + "demo-offers",
+            title={
+                "fr": "Offres et demandes entre alternatives (démo)",
+                "nl": "Aanbod en vragen tussen alternatieven (demo)",
+                "en": "Offers and requests between alternatives (demo)",
+            },
+            description={
+                "fr": "Compétences, services, locaux et matériel que les alternatives s'offrent ou se demandent : gratuits, en échange ou payants. Fictifs.",
+                "nl": "Vaardigheden, diensten, lokalen en materiaal die alternatieven elkaar aanbieden of vragen: gratis, in ruil of betalend. Fictief.",
+                "en": "Skills, services, rooms and equipment alternatives offer each other or seek: free, in exchange or paid. Fictional.",
+            },
+            licence=DEMO_LICENCE,
+            publisher=DEMO_PUBLISHER,
+            source="demo/offers.ttl",
+            data=_file_bytes("demo", "offers.ttl"),
         ),
         DemoSource(
             name="events",

@@ -91,6 +91,11 @@ IMPLIED_TYPES = {
     MUTU + "Licence": (DCTERMS + "LicenseDocument", CC + "License"),
     MUTU + "Category": (SKOS + "Concept",),
     MUTU + "Dataset": (DCAT + "Dataset",),
+    MUTU + "Document": (SCHEMA + "CreativeWork",),
+    MUTU + "Offer": (SCHEMA + "Offer",),
+    MUTU + "Request": (SCHEMA + "Demand",),
+    MUTU + "OfferKind": (SKOS + "Concept",),
+    MUTU + "OfferCondition": (SKOS + "Concept",),
 }
 _TYPE = ox.NamedNode(RDF + "type")
 

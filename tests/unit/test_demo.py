@@ -24,7 +24,7 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 BASE = "https://mutu.brussels/"
-ORDER = ["categories", "licences", "places", "alternatives", "events"]
+ORDER = ["categories", "licences", "places", "alternatives", "documents", "offers", "events"]
 SUMMER = datetime.date(2026, 6, 15)
 WINTER = datetime.date(2026, 12, 1)
 # Across both DST changes within the four months, and leap day.
@@ -75,6 +75,8 @@ def test_sources_in_load_order_with_metadata():
         "licences": BASE + "graph/licences",
         "places": BASE + "graph/demo-places",
         "alternatives": BASE + "graph/demo-alternatives",
+        "documents": BASE + "graph/demo-documents",
+        "offers": BASE + "graph/demo-offers",
         "events": BASE + "graph/demo-events",
     }
     licences = {s.name: s.licence for s in listed}
@@ -82,6 +84,8 @@ def test_sources_in_load_order_with_metadata():
     assert licences["licences"] == "https://creativecommons.org/publicdomain/zero/1.0/"
     for name in ("places", "alternatives", "events"):
         assert KNOWN_LICENCES[licences[name]] in ("CC-BY-4.0", "CC-BY-SA-4.0")
+    for name in ("documents", "offers"):
+        assert KNOWN_LICENCES[licences[name]] == "CC-BY-4.0"
 
 
 def test_categories_and_licences_reuse_the_ontology_files():
@@ -141,6 +145,21 @@ def test_counts():
     concepts = {c for c in graph("categories").subjects(SKOS.inScheme, URIRef(CATEGORY_SCHEME))}
     assert len(concepts) >= 100
 
+    docs = subjects_of(graph("documents"), MUTU.Document)
+    assert len(docs) >= 5
+    assert all((d, RDF.type, SCHEMA.CreativeWork) in graph("documents") for d in docs)
+    assert all(str(d).startswith(BASE + "document/") for d in docs)
+    assert subjects_of(graph("documents"), SCHEMA.HowTo)  # some are step-by-step know-how
+
+    offers = subjects_of(graph("offers"), MUTU.Offer)
+    requests = subjects_of(graph("offers"), MUTU.Request)
+    assert len(offers) + len(requests) >= 10
+    assert len(offers) >= 5 and len(requests) >= 3
+    assert all((o, RDF.type, SCHEMA.Offer) in graph("offers") for o in offers)
+    assert all((r, RDF.type, SCHEMA.Demand) in graph("offers") for r in requests)
+    assert all(str(o).startswith(BASE + "offer/") for o in offers)
+    assert all(str(r).startswith(BASE + "request/") for r in requests)
+
 
 def test_slugs_are_lower_case_ascii_and_hyphens():
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -148,6 +167,9 @@ def test_slugs_are_lower_case_ascii_and_hyphens():
         ("alternatives", MUTU.Alternative, "alternative/"),
         ("places", MUTU.Place, "place/"),
         ("events", MUTU.Event, "event/"),
+        ("documents", MUTU.Document, "document/"),
+        ("offers", MUTU.Offer, "offer/"),
+        ("offers", MUTU.Request, "request/"),
     ):
         for subject in subjects_of(graph(name), cls):
             slug = str(subject)[len(BASE + prefix):]
@@ -278,6 +300,50 @@ def test_every_reference_resolves_inside_the_demo():
     assert places <= used
 
 
+def test_documents_and_offers_reference_the_demo():
+    """Every author, offeredBy, soughtBy and about is an existing demo alternative (a fictional
+    one: the documents and offers are made up); categories are concepts of the scheme."""
+    alts = subjects_of(graph("alternatives"), MUTU.Alternative)
+    fictional = {a for a in alts if graph("alternatives").value(a, DCTERMS.source) is None}
+    concepts = set(graph("categories").subjects(SKOS.inScheme, URIRef(CATEGORY_SCHEME)))
+    g = graph("documents")
+    for doc in subjects_of(g, MUTU.Document):
+        authors = set(g.objects(doc, SCHEMA.author))
+        assert authors and authors <= fictional, doc
+        assert set(g.objects(doc, SCHEMA.about)) <= alts, doc
+        licences = list(g.objects(doc, DCTERMS.license))
+        assert len(licences) == 1 and str(licences[0]) in KNOWN_LICENCES, doc
+        assert urlparse(str(g.value(doc, SCHEMA.url))).hostname == "example.org", doc
+        assert g.value(doc, SCHEMA.datePublished) is not None, doc
+        assert {str(x) for x in g.objects(doc, SCHEMA.inLanguage)} <= {"fr", "nl", "en"}, doc
+        categories = set(g.objects(doc, MUTU.category))
+        assert categories and categories <= concepts, doc
+    assert len({str(x) for d in subjects_of(g, MUTU.Document) for x in g.objects(d, DCTERMS.license)}) >= 4
+    g = graph("offers")
+    kinds = set()
+    conditions = set()
+    for item in subjects_of(g, MUTU.Offer) | subjects_of(g, MUTU.Request):
+        who = list(g.objects(item, SCHEMA.offeredBy)) + list(g.objects(item, MUTU.soughtBy))
+        assert len(who) == 1 and who[0] in fictional, item
+        kinds.add(g.value(item, MUTU.offerKind))
+        conditions.add(g.value(item, MUTU.conditions))
+        categories = set(g.objects(item, MUTU.category))
+        assert categories and categories <= concepts, item
+        price = g.value(item, SCHEMA.price)
+        if price is not None:
+            assert price.datatype == XSD.decimal and float(price) >= 0, item
+            assert str(g.value(item, SCHEMA.priceCurrency)) == "EUR", item
+            assert g.value(item, MUTU.conditions) == MUTU.paid, item
+        contacts = list(g.objects(item, SCHEMA.email)) + list(g.objects(item, SCHEMA.telephone))
+        assert contacts, item
+        for value in g.objects(item, SCHEMA.email):
+            assert str(value).endswith("@example.org"), value
+        for value in g.objects(item, SCHEMA.telephone):
+            assert str(value).startswith("+32 2 555 "), value
+    assert kinds == {MUTU.skill, MUTU.service, MUTU.room, MUTU.equipment}
+    assert conditions == {MUTU.free, MUTU.exchange, MUTU.paid}
+
+
 def _langs(g: Graph, subject, prop) -> list[str]:
     return [o.language for o in g.objects(subject, prop) if isinstance(o, Literal)]
 
@@ -296,6 +362,16 @@ def test_fr_nl_en_text():
     for event in subjects_of(g, MUTU.Event):
         assert sorted(_langs(g, event, SCHEMA.name)) == ["en", "fr", "nl"], event
         assert sorted(_langs(g, event, SCHEMA.description)) == ["en", "fr", "nl"], event
+    g = graph("documents")
+    for doc in subjects_of(g, MUTU.Document):
+        for prop in (SCHEMA.name, SCHEMA.abstract):
+            assert sorted(_langs(g, doc, prop)) == ["en", "fr", "nl"], (doc, prop)
+    g = graph("offers")
+    for item in subjects_of(g, MUTU.Offer) | subjects_of(g, MUTU.Request):
+        for prop in (SCHEMA.name, SCHEMA.description):
+            assert sorted(_langs(g, item, prop)) == ["en", "fr", "nl"], (item, prop)
+        langs = _langs(g, item, MUTU.availability)
+        assert not langs or sorted(langs) == ["en", "fr", "nl"], item
 
 
 def test_places_have_brussels_addresses_and_coordinates():
@@ -357,7 +433,7 @@ def shapes_graph() -> Graph:
     return g
 
 
-@pytest.mark.parametrize("name", ["places", "alternatives", "events"])
+@pytest.mark.parametrize("name", ["places", "alternatives", "documents", "offers", "events"])
 def test_no_shacl_violation_on_the_demo(name):
     from pyshacl import validate
 
