@@ -92,7 +92,8 @@ class Loader:
         return False
 
     def convert(self, data: bytes, *, options: LoaderOptions) -> LoaderResult:
-        raise NotImplementedError
+        """Turn input bytes into triples; every registered loader overrides this."""
+        raise TypeError(f"the {type(self).__name__} loader does not define convert()")
 
 
 # --------------------------------------------------------------------------- registry

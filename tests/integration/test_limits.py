@@ -119,7 +119,9 @@ def test_runaway_query_is_stopped_while_other_queries_are_served(instance_a):
     assert outcome["status"] == 504, outcome["body"]
     assert b"1 s" in outcome["body"] and b"stopped" in outcome["body"]
     assert not outcome["headers"]["Content-Type"].startswith("application/sparql-results")
-    assert 1.0 <= outcome["seconds"] < 3.0
+    # The deadline, plus the worker's restart; generous so a busy CI machine does not flake,
+    # yet far below the minutes the runaway query would take on its own.
+    assert 1.0 <= outcome["seconds"] < 8.0
     # Queries sent while the runaway ran were all answered.
     assert quick and all(status == 200 for status, _ in quick), quick
     # The worker that ran it is gone (its work truly stopped); a new one holds all the data.
