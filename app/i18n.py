@@ -86,6 +86,52 @@ MESSAGES = {
                    "Schrijf een SPARQL-zoekopdracht; de benoemde zoekopdrachten dienen als voorbeeld.",
                    "Write a SPARQL query; the named queries are examples."),
     "not_found": ("Introuvable", "Niet gevonden", "Not found"),
+    # widgets for partner sites (app/widgets.py)
+    "widgets": ("Widgets", "Widgets", "Widgets"),
+    "widgets_intro": ("Intégrez l'agenda, la carte ou la fiche d'une alternative dans votre site : "
+                      "copiez un des codes ci-dessous. Les widgets fonctionnent sans JavaScript ; "
+                      "le script ajuste en plus la hauteur du cadre.",
+                      "Plaats de agenda, de kaart of de fiche van een alternatief op uw website: "
+                      "kopieer een van de codes hieronder. De widgets werken zonder JavaScript; "
+                      "het script past ook de hoogte van het kader aan.",
+                      "Put the agenda, the map or an alternative's card on your site: copy one of "
+                      "the snippets below. Widgets work without JavaScript; the script also sizes "
+                      "the frame to its content."),
+    "new_tab": ("nouvel onglet", "nieuw tabblad", "new tab"),
+    "free_only": ("gratuit", "gratis", "free"),
+    "full_agenda": ("Tout l'agenda sur Mutu", "De volledige agenda op Mutu", "The full agenda on Mutu"),
+    "full_map": ("Tous les lieux sur Mutu", "Alle plaatsen op Mutu", "All places on Mutu"),
+    "full_card": ("La fiche complète sur Mutu", "De volledige fiche op Mutu", "The full page on Mutu"),
+    "widget_agenda": ("Les prochains événements, par jour, avec les filtres de l'agenda.",
+                      "De komende activiteiten per dag, met de filters van de agenda.",
+                      "Upcoming events by day, with the agenda's filters."),
+    "widget_map": ("Les lieux sur une carte (une liste sans JavaScript), avec les filtres des lieux.",
+                   "De plaatsen op een kaart (een lijst zonder JavaScript), met de filters van de plaatsen.",
+                   "Places on a map (a list without JavaScript), with the places' filters."),
+    "widget_card": ("Une alternative : description, catégories, lieux, site web, prochains événements.",
+                    "Een alternatief: beschrijving, categorieën, plaatsen, website, komende activiteiten.",
+                    "One alternative: description, categories, places, website, upcoming events."),
+    "preview": ("Aperçu", "Voorbeeld", "Preview"),
+    "snippet_iframe": ("Cadre (iframe)", "Kader (iframe)", "Frame (iframe)"),
+    "snippet_script": ("Script (hauteur automatique)", "Script (automatische hoogte)", "Script (automatic height)"),
+    "parameters": ("Paramètres", "Parameters", "Parameters"),
+    "allowed": ("Valeurs admises", "Toegelaten waarden", "Allowed values"),
+    "look_all": ("Apparence (tous les widgets)", "Uiterlijk (alle widgets)", "Look (all widgets)"),
+    "p_colour": ("couleur hexadécimale, avec ou sans #; le texte et les liens doivent contraster "
+                 "au moins 4,5:1 avec le fond", "hexadecimale kleur, met of zonder #; tekst en links "
+                 "moeten minstens 4,5:1 contrasteren met de achtergrond", "hex colour, with or without "
+                 "#; text and links must contrast at least 4.5:1 with the background"),
+    "p_accent": ("liens et filets", "links en lijnen", "links and rules"),
+    "p_bg": ("fond", "achtergrond", "background"),
+    "p_text": ("texte", "tekst", "text"),
+    "p_font": ("police", "lettertype", "font"),
+    "p_lang": ("langue", "taal", "language"),
+    "p_n": ("nombre d'éléments (événements, lieux ; pour la fiche : ses prochains événements)",
+            "aantal items (activiteiten, plaatsen; voor de fiche: de komende activiteiten)",
+            "number of items (events, places; for the card: its upcoming events)"),
+    "p_compact": ("présentation compacte", "compacte weergave", "compact layout"),
+    "p_free": ("seulement les événements gratuits", "alleen gratis activiteiten", "free events only"),
+    "p_filters": ("mêmes filtres que la page", "dezelfde filters als de pagina", "same filters as the page"),
 }
 
 
