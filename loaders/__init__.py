@@ -100,10 +100,11 @@ class Loader:
 
 def _registry() -> dict:
     from . import csv as csv_loader
-    from . import geojson, gogocarto, ical, kvm, osm, rdf
+    from . import documents, geojson, gogocarto, ical, kvm, osm, rdf
 
     loaders = [rdf.RdfLoader(), ical.IcalLoader(), csv_loader.CsvLoader(), geojson.GeoJsonLoader(),
-               osm.OsmLoader(), gogocarto.GoGoCartoLoader(), kvm.KvmLoader()]
+               osm.OsmLoader(), gogocarto.GoGoCartoLoader(), kvm.KvmLoader(),
+               documents.DocumentsLoader()]
     return {loader.name: loader for loader in loaders}
 
 

@@ -50,6 +50,8 @@ def add_commands(sub) -> dict:
 
 def uses_loader(args) -> bool:
     """True when `mutu load` must go through a loader rather than the plain RDF path."""
+    if os.path.isdir(args.file):
+        return True  # a folder of documents with its metadata file (loaders/documents.py)
     if args.loader or args.option or args.mapping or args.language or args.skip_invalid \
             or args.source_name:
         return args.loader != "rdf" or args.skip_invalid or bool(args.option)
@@ -105,8 +107,17 @@ def loader_load(args, settings, open_store) -> int:
     from . import LoaderOptions, pick, slug
     from .pipeline import Progress, load_with, rejected_tsv
 
-    data = read_input(args.file, settings.max_load_bytes)
     extra = parse_options(args.option)
+    source_file = args.file
+    if os.path.isdir(args.file):
+        from .documents import metadata_file
+
+        extra.setdefault("folder", args.file)
+        source_file = str(metadata_file(args.file))
+        args.loader = args.loader or "documents"
+    elif args.loader == "documents":
+        extra.setdefault("folder", os.path.dirname(os.path.abspath(args.file)))
+    data = read_input(source_file, settings.max_load_bytes)
     if args.format:
         extra.setdefault("format", args.format)
     if args.mapping:
@@ -116,12 +127,12 @@ def loader_load(args, settings, open_store) -> int:
     options = LoaderOptions(base_iri=settings.base_iri,
                             source=args.source_name or slug(graph.rstrip("/").rsplit("/", 1)[-1]),
                             language=args.language or extra.pop("language", "fr"), extra=extra,
-                            filename=os.path.basename(args.file),
+                            filename=os.path.basename(source_file),
                             progress=Progress(f"{loader.name} {os.path.basename(args.file)}"))
     store = open_store(settings)
     try:
         outcome = load_with(store, settings.base_iri, data, loader, options, graph=graph,
-                            source=os.path.basename(args.file), licence=args.licence,
+                            source=os.path.basename(os.path.normpath(args.file)), licence=args.licence,
                             title=args.title, visibility=args.visibility, publisher=args.publisher,
                             dry_run=args.dry_run, skip_invalid=args.skip_invalid)
     finally:

@@ -169,10 +169,16 @@ def refresh(store, settings, sources: dict, *, only: str | None = None, force: b
                 results.append({"name": name, "status": "not due", "detail": f"next after {due.isoformat()}"})
                 continue
         try:
-            got = fetch(source.location, etag=None if force else s.get("etag"),
-                        last_modified=None if force else s.get("last_modified"),
-                        timeout=settings.fetch_timeout, max_bytes=settings.max_load_bytes,
-                        base_dir=source.base_dir)
+            if source.loader == "documents":
+                from .documents import fetch_folder
+
+                got = fetch_folder(source.location, base_dir=source.base_dir,
+                                   max_bytes=settings.max_load_bytes)
+            else:
+                got = fetch(source.location, etag=None if force else s.get("etag"),
+                            last_modified=None if force else s.get("last_modified"),
+                            timeout=settings.fetch_timeout, max_bytes=settings.max_load_bytes,
+                            base_dir=source.base_dir)
             s["fetched"] = _now()
             if not got.changed:
                 s.update(status="not modified", error="")
@@ -186,6 +192,8 @@ def refresh(store, settings, sources: dict, *, only: str | None = None, force: b
             options = LoaderOptions(base_iri=settings.base_iri, source=slug(name),
                                     language=source.language, extra=dict(source.options),
                                     filename=os.path.basename(got.url.split("?")[0]))
+            if source.loader == "documents":
+                options.extra.setdefault("folder", os.path.dirname(got.url))
             outcome = load_with(store, settings.base_iri, got.data, loader, options,
                                 graph=source.graph, source=got.url if "://" in got.url else source.location,
                                 licence=source.licence, title=source.title or name,

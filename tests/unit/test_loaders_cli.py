@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "loaders"
 def test_loaders_lists_every_loader(capsys):
     assert main(["--store", ":memory:", "loaders"]) == 0
     names = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["rdf", "ical", "csv", "geojson", "osm", "gogocarto", "kvm"]
+    assert names == ["rdf", "ical", "csv", "geojson", "osm", "gogocarto", "kvm", "documents"]
 
 
 def test_load_dry_run_prints_a_summary_and_writes_nothing(tmp_path, capsys):
