@@ -21,7 +21,7 @@ from .i18n import LANGUAGES
 from .params import ParameterError
 
 THEME_ARGS = ("accent", "bg", "text", "font", "lang", "n", "compact")
-HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")  # used with fullmatch: no "$" before a newline
 FONTS = {"system": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
          "serif": "Georgia, 'Times New Roman', serif"}
 DEFAULTS = {"accent": "#2f6f4f", "bg": "#ffffff", "text": "#1d1d1d"}
@@ -60,7 +60,7 @@ def _single(args: Mapping[str, str], name: str) -> str | None:
 
 def colour(name: str, raw: str) -> str:
     """`raw` as #rrggbb, or a ParameterError naming the parameter."""
-    match = HEX.match(raw)
+    match = HEX.fullmatch(raw)
     if not match:
         raise ParameterError(name, "must be a hex colour: 3 or 6 hex digits, with or without a "
                              "leading # (e.g. 2f6f4f)")
