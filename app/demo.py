@@ -1,8 +1,8 @@
 """The Mutu demo dataset: the sources a demo load puts in the store, in load order.
 
 Static parts are Turtle files (ontology/categories.ttl, ontology/licences.ttl, demo/places.ttl,
-demo/alternatives.ttl, demo/documents.ttl, demo/offers.ttl). Events are kept in demo/events.json
-as day offsets from an anchor date with local Brussels times, and are turned into Turtle here, so the events stay upcoming whenever
+demo/alternatives.ttl, demo/documents.ttl, demo/offers.ttl, demo/offer-contacts.ttl, the last
+one with `partners` visibility). Events are kept in demo/events.json as day offsets from an anchor date with local Brussels times, and are turned into Turtle here, so the events stay upcoming whenever
 the demo is started. Everything is deterministic for a given anchor date: no network, no store.
 """
 
@@ -41,7 +41,7 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class DemoSource:
-    name: str  # "categories", "licences", "places", "alternatives", "documents", "offers", "events"
+    name: str  # "categories", "licences", "places", "alternatives", "documents", "offers", "offer-contacts", "events"
     graph: str  # the named graph (and dcat:Dataset) IRI
     title: dict[str, str]  # {"fr":..., "nl":..., "en":...}
     description: dict[str, str]
@@ -50,6 +50,7 @@ class DemoSource:
     source: str  # where the data came from (file name or URL)
     data: bytes  # the graph as Turtle (UTF-8)
     format: str = "turtle"
+    visibility: str = "public"  # public, partners or private (app.access)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +244,8 @@ def _file_bytes(folder_name: str, file_name: str) -> bytes:
 
 def demo_sources(today: datetime.date | None = None) -> list[DemoSource]:
     """The demo sources in load order: categories, licences, places, alternatives, documents,
-    offers, events (events last: they are the only part that depends on `today`)."""
+    offers, offer-contacts (partners only), events (events last: they are the only part that
+    depends on `today`)."""
     if today is None:
         today = datetime.date.today()
     sources = [
@@ -354,6 +356,25 @@ def demo_sources(today: datetime.date | None = None) -> list[DemoSource]:
             publisher=DEMO_PUBLISHER,
             source="demo/offers.ttl",
             data=_file_bytes("demo", "offers.ttl"),
+        ),
+        DemoSource(
+            name="offer-contacts",
+            graph=GRAPH_BASE + "demo-offer-contacts",
+            title={
+                "fr": "Contacts réservés aux partenaires : offres et demandes (démo)",
+                "nl": "Contactgegevens enkel voor partners: aanbod en vragen (demo)",
+                "en": "Partners-only contacts of offers and requests (demo)",
+            },
+            description={
+                "fr": "Les adresses e-mail et numéros de téléphone de quelques offres et demandes, visibles des seuls partenaires. Fictifs.",
+                "nl": "De e-mailadressen en telefoonnummers van enkele aanbiedingen en vragen, enkel zichtbaar voor partners. Fictief.",
+                "en": "E-mail addresses and telephone numbers of some offers and requests, visible to partners only. Fictional.",
+            },
+            licence=DEMO_LICENCE,
+            publisher=DEMO_PUBLISHER,
+            source="demo/offer-contacts.ttl",
+            data=_file_bytes("demo", "offer-contacts.ttl"),
+            visibility="partners",
         ),
         DemoSource(
             name="events",

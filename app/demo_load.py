@@ -14,6 +14,6 @@ def load_demo(store: Store, base_iri: str, today=None) -> list[str]:
         outcome = load(store, base_iri, source.data, fmt=source.format, graph=source.graph,
                        source=source.source, licence=source.licence, title=source.title,
                        description=source.description, publisher=source.publisher,
-                       visibility="public", who="mutu demo")
+                       visibility=source.visibility, who="mutu demo")
         lines.append(f"demo {source.name}: {outcome.status} ({outcome.triples} triples)")
     return lines

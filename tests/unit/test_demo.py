@@ -24,7 +24,7 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 BASE = "https://mutu.brussels/"
-ORDER = ["categories", "licences", "places", "alternatives", "documents", "offers", "events"]
+ORDER = ["categories", "licences", "places", "alternatives", "documents", "offers", "offer-contacts", "events"]
 SUMMER = datetime.date(2026, 6, 15)
 WINTER = datetime.date(2026, 12, 1)
 # Across both DST changes within the four months, and leap day.
@@ -77,14 +77,18 @@ def test_sources_in_load_order_with_metadata():
         "alternatives": BASE + "graph/demo-alternatives",
         "documents": BASE + "graph/demo-documents",
         "offers": BASE + "graph/demo-offers",
+        "offer-contacts": BASE + "graph/demo-offer-contacts",
         "events": BASE + "graph/demo-events",
     }
+    visibility = {s.name: s.visibility for s in listed}
+    assert visibility.pop("offer-contacts") == "partners"
+    assert set(visibility.values()) == {"public"}
     licences = {s.name: s.licence for s in listed}
     assert licences["categories"] == "https://unlicense.org/"
     assert licences["licences"] == "https://creativecommons.org/publicdomain/zero/1.0/"
     for name in ("places", "alternatives", "events"):
         assert KNOWN_LICENCES[licences[name]] in ("CC-BY-4.0", "CC-BY-SA-4.0")
-    for name in ("documents", "offers"):
+    for name in ("documents", "offers", "offer-contacts"):
         assert KNOWN_LICENCES[licences[name]] == "CC-BY-4.0"
 
 
@@ -334,14 +338,28 @@ def test_documents_and_offers_reference_the_demo():
             assert price.datatype == XSD.decimal and float(price) >= 0, item
             assert str(g.value(item, SCHEMA.priceCurrency)) == "EUR", item
             assert g.value(item, MUTU.conditions) == MUTU.paid, item
-        contacts = list(g.objects(item, SCHEMA.email)) + list(g.objects(item, SCHEMA.telephone))
+        both = g + graph("offer-contacts")
+        contacts = list(both.objects(item, SCHEMA.email)) + list(both.objects(item, SCHEMA.telephone))
         assert contacts, item
-        for value in g.objects(item, SCHEMA.email):
+        for value in both.objects(item, SCHEMA.email):
             assert str(value).endswith("@example.org"), value
-        for value in g.objects(item, SCHEMA.telephone):
+        for value in both.objects(item, SCHEMA.telephone):
             assert str(value).startswith("+32 2 555 "), value
     assert kinds == {MUTU.skill, MUTU.service, MUTU.room, MUTU.equipment}
     assert conditions == {MUTU.free, MUTU.exchange, MUTU.paid}
+
+
+def test_partners_contacts_only_hold_contacts_of_demo_offers():
+    """The partners-only dataset states nothing but e-mail and telephone, about offers and
+    requests described in the public offers graph, which then holds no contact for them."""
+    contacts, offers = graph("offer-contacts"), graph("offers")
+    described = subjects_of(offers, MUTU.Offer) | subjects_of(offers, MUTU.Request)
+    assert len(set(contacts.subjects())) >= 3
+    assert {p for _, p, _ in contacts} == {SCHEMA.email, SCHEMA.telephone}
+    for subject in set(contacts.subjects()):
+        assert subject in described, subject
+        assert offers.value(subject, SCHEMA.email) is None and offers.value(subject, SCHEMA.telephone) is None
+    assert any(offers.value(item, SCHEMA.email) for item in described)  # some contacts stay public
 
 
 def _langs(g: Graph, subject, prop) -> list[str]:
@@ -433,7 +451,7 @@ def shapes_graph() -> Graph:
     return g
 
 
-@pytest.mark.parametrize("name", ["places", "alternatives", "documents", "offers", "events"])
+@pytest.mark.parametrize("name", ["places", "alternatives", "documents", "offers", "offer-contacts", "events"])
 def test_no_shacl_violation_on_the_demo(name):
     from pyshacl import validate
 
