@@ -15,7 +15,7 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False
 
-    from . import api, auth, changes, errors_http, feeds, freshness, graphstore, queries, self_service, sparql, state, views, widgets
+    from . import api, auth, changes, digest_views, errors_http, feeds, freshness, graphstore, queries, self_service, sparql, state, views, widgets
 
     # Fail fast, naming the file, on a broken queries/*.rq (before the store is opened).
     queries.registry(reload=True)
@@ -28,6 +28,7 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     api.init_app(app)
     feeds.init_app(app)
     views.init_app(app)
+    digest_views.init_app(app)
     widgets.init_app(app)
     self_service.init_app(app)
     # Last: its before_request must see the viewer that earlier hooks authenticate.
