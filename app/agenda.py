@@ -27,6 +27,7 @@ from .params import BRUSSELS
 
 _KEY = "mutu.agenda"
 _CACHED_STATES = 32
+_CACHED_ROWS = 20_000  # rows kept per state and name (an agenda row is about 2 KB)
 
 STARTS = """PREFIX schema: <https://schema.org/>
 SELECT ?event ?start WHERE { ?event schema:startDate ?start }"""
@@ -63,13 +64,33 @@ SELECT * WHERE {
 
 def details(events: list[str]) -> list[dict]:
     """Rows with the columns of queries/events.rq for events in N-Triples form, in their order."""
-    if not events:
-        return []
+    return cached_rows("agenda.details", events, _fetch_details)
+
+
+def _fetch_details(events: list[str]) -> dict[str, dict]:
     rows = reading.select(DETAILS.replace("{events}", " ".join(events)))
     first: dict[str, dict] = {}
     for row in rows:  # an event with two values of a property gives two rows: keep one
         first.setdefault(str(row["event"]), row)
-    return [first[e] for e in events if e in first]
+    return first
+
+
+def cached_rows(name: str, keys: list[str], fetch) -> list[dict]:
+    """The rows of `keys` in their order, asking `fetch(missing keys) -> {key: row}` only for
+    rows not already read in this store state by this set of visible graphs."""
+    if not keys:
+        return []
+    known = per_state(name, dict)
+    missing = [k for k in dict.fromkeys(keys) if k not in known]
+    if missing:
+        found = fetch(missing)
+        if len(known) + len(found) > _CACHED_ROWS:
+            known.clear()  # a crawler walking every page: start again rather than grow
+        known.update(found)
+        rows = [found.get(k) or known.get(k) for k in keys]
+    else:
+        rows = [known[k] for k in keys]
+    return [dict(row) for row in rows if row is not None]  # copies: callers may add columns
 
 
 def moment(value: str) -> dt.datetime | None:

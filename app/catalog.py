@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -99,8 +100,31 @@ WHERE {
 """
 
 
+_cached: dict[tuple[int, str], tuple[DatasetRecord, ...]] = {}
+_cached_lock = threading.Lock()
+
+
 def datasets(store: Store, base_iri: str) -> list[DatasetRecord]:
-    """Every dataset the catalog records, whatever its visibility."""
+    """Every dataset the catalog records, whatever its visibility.
+
+    Every request needs it (access rules, validators), so when the store says which state
+    it is in (`Store.generation`) the records are kept until the next write.
+    """
+    generation = store.generation
+    if generation is None:
+        return _read_datasets(store, base_iri)
+    key = (generation, base_iri)
+    found = _cached.get(key)
+    if found is None:
+        found = tuple(_read_datasets(store, base_iri))
+        with _cached_lock:
+            if len(_cached) >= 16:
+                _cached.clear()
+            _cached[key] = found
+    return list(found)
+
+
+def _read_datasets(store: Store, base_iri: str) -> list[DatasetRecord]:
     rows = store.select(DATASETS_QUERY, dataset=QueryDataset((catalog_iri(base_iri),), ()))
     out = []
     for row in rows:

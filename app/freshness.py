@@ -25,6 +25,7 @@ and the current tick's start; with HTTP's one-second dates it is the weaker vali
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import time
 from email.utils import format_datetime, parsedate_to_datetime
@@ -71,6 +72,7 @@ def _mode() -> str | None:
     return getattr(view, "mutu_freshness", "clock")
 
 
+@functools.lru_cache(maxsize=1)
 def _version() -> str:
     try:
         return metadata.version("mutu")

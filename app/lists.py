@@ -152,15 +152,16 @@ def _all(sets: list[set]):
 
 def details(template: str, key: str, iris: list[str]) -> list[dict]:
     """One row per IRI (the first solution), in the given order."""
-    if not iris:
-        return []
-    rows = reading.select(template.replace("{iris}", " ".join(str(ox.NamedNode(i)) for i in iris)))
-    first: dict[str, dict] = {}
-    for row in rows:
-        for name in _DROP:
-            row.pop(name, None)
-        first.setdefault(row[key].value, row)
-    return [first[i] for i in iris if i in first]
+    def fetch(missing: list[str]) -> dict[str, dict]:
+        rows = reading.select(template.replace("{iris}", " ".join(str(ox.NamedNode(i)) for i in missing)))
+        first: dict[str, dict] = {}
+        for row in rows:
+            for name in _DROP:
+                row.pop(name, None)
+            first.setdefault(row[key].value, row)
+        return first
+
+    return agenda.cached_rows(f"lists.details.{key}", iris, fetch)
 
 
 # -- the three lists -----------------------------------------------------------------------

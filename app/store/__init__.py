@@ -8,6 +8,8 @@ backend may evaluate in another process or on another host.
 from __future__ import annotations
 
 import abc
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterable, Mapping
 
@@ -37,8 +39,45 @@ class QueryOutput:
 FormatChooser = Callable[[str], str]
 
 
+WRITES = ("update", "replace_graph", "drop_graph", "bulk_add")
+
+
+def _counting(method):
+    @functools.wraps(method)
+    def write(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            # After the write, even a failed one: a value read while it ran is cached under
+            # an older number, never reused. Numbers are unique in the process.
+            self._writes = next(_WRITE_NUMBERS)
+    return write
+
+
+_WRITE_NUMBERS = itertools.count(1)
+
+
 class Store(abc.ABC):
     """What Mutu needs from a quad store."""
+
+    # True when every write to the data goes through this object (the store's directory is
+    # locked by this process): `generation` then identifies a state of the data.
+    exclusive = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in WRITES:
+            if name in vars(cls):
+                setattr(cls, name, _counting(vars(cls)[name]))
+
+    @property
+    def generation(self) -> int | None:
+        """A number that changes on every write through this object; None when others may write."""
+        if not self.exclusive:
+            return None
+        if "_writes" not in self.__dict__:
+            self._writes = next(_WRITE_NUMBERS)  # unique in the process: no two stores share one
+        return self._writes
 
     @abc.abstractmethod
     def select(self, sparql: str, *, dataset: QueryDataset | None = None,

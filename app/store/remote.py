@@ -315,6 +315,8 @@ def _unavailable(message: str, status: int, detail: str | None = None) -> StoreU
 class RemoteStore(Store):
     """A SPARQL 1.1 store over HTTP; stateless, so any number of workers can share it."""
 
+    exclusive = False  # other workers (and other tools) write to the same store
+
     def __init__(self, config: RemoteConfig, *, read_only: bool = False, max_rows: int = 0):
         self.config = config
         self.read_only = read_only

@@ -27,7 +27,7 @@ from app.store.embedded import GRAPH_FORMATS, RESULT_FORMATS
 from app.store.remote import STAGING_PREFIX, RemoteConfig, RemoteStore
 from conftest import (BASE, CC0, FIXTURE_TTL, PRIVATE_GRAPH, PUBLIC_GRAPH, SECRET_NAME, SECRET_TTL,
                       LiveServer, load_fixture)
-from remote_servers import backend, oxigraph_server, virtuoso_server  # noqa: F401 (fixtures)
+from remote_servers import backend, oxigraph_server, remote_settings, virtuoso_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -138,6 +138,25 @@ def test_catalog_and_visibility(backend):
     visible = visible_graphs(store, BASE)
     assert PUBLIC_GRAPH in visible and PRIVATE_GRAPH not in visible
     assert not store.is_empty()
+
+
+def test_a_visibility_change_by_another_writer_is_seen_at_once(backend):
+    """Remote stores are shared by several workers: the catalog is never cached for them."""
+    name, store, server = backend
+    fixture_store(store)
+    assert PUBLIC_GRAPH in visible_graphs(store, BASE)
+    if server is None:
+        other = store  # an embedded store has one writer: this object
+    else:
+        settings = remote_settings(server)
+        other = open_store(settings.store, settings=settings)
+    visibility = f"<{catalog.MUTU}visibility>"
+    other.update(f"""DELETE {{ GRAPH ?c {{ <{PUBLIC_GRAPH}> {visibility} ?v }} }}
+        INSERT {{ GRAPH ?c {{ <{PUBLIC_GRAPH}> {visibility} <{catalog.MUTU}private> }} }}
+        WHERE {{ GRAPH ?c {{ <{PUBLIC_GRAPH}> {visibility} ?v }} }}""")
+    if other is not store:
+        other.close()
+    assert PUBLIC_GRAPH not in visible_graphs(store, BASE)
 
 
 def test_dump_one_graph_and_all(backend):
