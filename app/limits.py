@@ -32,19 +32,23 @@ def init_app(app: Flask) -> None:
 
 @contextmanager
 def query_slot():
-    """Hold one of the concurrent-query slots, or fail at once with 503 and Retry-After.
+    """Hold one of the concurrent-query slots, waiting in line for one at most
+    MUTU_QUERY_QUEUE_SECONDS; past that, fail with 503 and Retry-After.
 
-    Refusing at once (not queueing) keeps waitress threads free for pages and feeds while
-    the slots are busy with slow queries.
+    A short, bounded wait absorbs bursts (a page of widgets firing queries at once) without
+    errors, while a sustained overload still gets a clear 503 rather than an ever longer
+    line holding every waitress thread that pages and feeds need.
     """
     slots = current_app.extensions.get("mutu.query_slots")
     if slots is None:
         yield
         return
-    if not slots.acquire(blocking=False):
-        cap = current_app.config["MUTU"].max_concurrent_queries
-        raise ServiceBusy(f"too many queries at once (at most {cap}, "
-                          "MUTU_MAX_CONCURRENT_QUERIES); retry in a moment")
+    settings = current_app.config["MUTU"]
+    wait = max(settings.query_queue_seconds, 0)
+    if not (slots.acquire(blocking=False) or (wait > 0 and slots.acquire(timeout=wait))):
+        raise ServiceBusy(f"too many queries at once (at most {settings.max_concurrent_queries}, "
+                          f"MUTU_MAX_CONCURRENT_QUERIES; none freed within {wait:g} s, "
+                          "MUTU_QUERY_QUEUE_SECONDS); retry in a moment")
     try:
         yield
     finally:

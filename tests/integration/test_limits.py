@@ -82,7 +82,7 @@ def instance_a(tmp_path_factory, instance_b, slow):
     server = MutuServer(store, tmp / "serve.log", "--query-timeout", "1", env={
         "MUTU_SERVICE_ALLOW": ",".join(allow), "MUTU_SERVICE_ALLOW_PRIVATE": "1",
         "MUTU_MAX_ROWS": str(MAX_ROWS), "MUTU_MAX_REQUEST_BYTES": str(MAX_BODY),
-        "MUTU_MAX_CONCURRENT_QUERIES": "3"})
+        "MUTU_MAX_CONCURRENT_QUERIES": "3", "MUTU_QUERY_QUEUE_SECONDS": "0.2"})
     yield server
     server.stop()
 

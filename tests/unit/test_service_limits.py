@@ -104,3 +104,35 @@ def test_row_cap_refuses_one_more(capped):
             capped.run(query, dataset=None, choose=lambda k: "text/turtle" if k == "graph" else "text/csv")
     assert capped.run("ASK { GRAPH ?g { ?s ?p ?o } }", dataset=None,
                       choose=lambda k: "application/sparql-results+json").body
+
+
+def _busy_app(tmp_path, queue: float):
+    from app import create_app
+
+    app = create_app({"store": str(tmp_path / "store"), "max_concurrent_queries": 1,
+                      "query_queue_seconds": queue})
+    slots = app.extensions["mutu.query_slots"]
+    assert slots.acquire(blocking=False)  # a query already holds the only slot
+    return app, slots
+
+
+def test_a_query_waits_in_line_for_a_slot(tmp_path):
+    import threading
+    import time
+
+    app, slots = _busy_app(tmp_path, queue=10)
+    threading.Timer(0.3, slots.release).start()
+    started = time.monotonic()
+    response = app.test_client().get("/sparql", query_string={"query": "ASK {}"},
+                                     headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.data
+    assert json.loads(response.data) == {"head": {}, "boolean": True}
+    assert time.monotonic() - started >= 0.25
+
+
+def test_past_the_wait_a_query_is_refused_with_503(tmp_path):
+    app, _ = _busy_app(tmp_path, queue=0.1)
+    response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert b"MUTU_QUERY_QUEUE_SECONDS" in response.data
