@@ -86,6 +86,7 @@ MESSAGES = {
                    "Schrijf een SPARQL-zoekopdracht; de benoemde zoekopdrachten dienen als voorbeeld.",
                    "Write a SPARQL query; the named queries are examples."),
     "not_found": ("Introuvable", "Niet gevonden", "Not found"),
+    "digest": ("Digest pour lettre d'information", "Overzicht voor nieuwsbrief", "Newsletter digest"),
     # widgets for partner sites (app/widgets.py)
     "widgets": ("Widgets", "Widgets", "Widgets"),
     "widgets_intro": ("Intégrez l'agenda, la carte ou la fiche d'une alternative dans votre site : "

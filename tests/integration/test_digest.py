@@ -281,3 +281,10 @@ def test_bad_parameters_are_400(demo_client, query):
         response = demo_client.get(f"{path}?{query}", headers={"Accept": "text/plain"})
         assert response.status_code == 400, (path, query)
         assert "parameter" in response.get_data(as_text=True)
+
+
+def test_the_agenda_links_to_the_digest(demo_client):
+    for lang, label in zip(LANGS, ("Digest pour lettre d&#39;information", "Overzicht voor nieuwsbrief",
+                                   "Newsletter digest")):
+        html = demo_client.get(f"/events?lang={lang}").get_data(as_text=True)
+        assert f'<a href="/digest">{label}</a>' in html
