@@ -28,6 +28,8 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     api.init_app(app)
     feeds.init_app(app)
     views.init_app(app)
+    from . import documents
+    documents.init_app(app)  # /resources, /document/<slug> and their feeds
     digest_views.init_app(app)
     widgets.init_app(app)
     self_service.init_app(app)

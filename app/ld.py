@@ -12,18 +12,18 @@ import json
 import pyoxigraph as ox
 
 from . import negotiation, reading
-from .namespaces import PREFIXES, RDF, SCHEMA
+from .namespaces import DCTERMS, PREFIXES, RDF, SCHEMA
 from .params import BRUSSELS
 from .store.embedded import GRAPH_FORMATS
 
 KINDS = ("alternative", "place", "event", "category", "graph")
 TWINS = {"ttl": negotiation.TURTLE, "jsonld": negotiation.JSONLD, "nt": negotiation.NTRIPLES,
          "rdf": negotiation.RDFXML}
-NESTED = (SCHEMA + "address", SCHEMA + "geo")
+NESTED = (SCHEMA + "address", SCHEMA + "geo", SCHEMA + "encoding")
 
 FACTS = """SELECT ?s ?g ?p ?o ?p2 ?o2 WHERE {
   GRAPH ?g { ?s ?p ?o }
-  LATERAL { OPTIONAL { GRAPH ?g { ?o ?p2 ?o2 } FILTER (?p IN (<https://schema.org/address>, <https://schema.org/geo>)) } }
+  LATERAL { OPTIONAL { GRAPH ?g { ?o ?p2 ?o2 } FILTER (?p IN (<https://schema.org/address>, <https://schema.org/geo>, <https://schema.org/encoding>)) } }
 }"""
 
 # Incoming links of one subject, written into the text as N-Triples terms ({s}, {now}: an
@@ -174,11 +174,15 @@ def schema_jsonld(d: Description) -> dict:
     if types:
         obj["@type"] = types
     for prop in ("name", "description", "url", "email", "telephone", "startDate", "endDate",
-                 "eventStatus", "organizer", "location", "sameAs", "inLanguage"):
+                 "eventStatus", "organizer", "location", "sameAs", "inLanguage", "abstract",
+                 "author", "about", "datePublished"):
         values = [_plain(v) for v in d.values(SCHEMA + prop)]
         values = [v for v in values if v is not None]
         if values:
             obj[prop] = values if len(values) > 1 else values[0]
+    licences = [v.value for v in d.values(DCTERMS + "license")]
+    if licences:
+        obj["license"] = licences[0]
     for prop, inner_type in (("address", "PostalAddress"), ("geo", "GeoCoordinates")):
         for o in d.values(SCHEMA + prop):
             inner = {"@type": inner_type}
