@@ -20,12 +20,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MultiDict
 
-from . import agenda, digest_text, feed_formats, filters, lists, reading
-from .namespaces import MUTU, XSD
+from . import agenda, digest_text, feed_formats, filters, lists, queries, reading
+from .namespaces import KNOWN_LICENCES, MUTU, XSD
 from .params import BRUSSELS, ParameterError
 
 ARGS = ("from", "to", "days", "recent", "category", "commune", "free", "lang")
@@ -147,8 +148,6 @@ def _stamp(moment: dt.datetime) -> ox.Literal:
 def changed_rows(req: Request, query: str) -> tuple[list[dict], bool]:
     """Rows of one digest-* named query for the request's window and filters, and whether more
     than CHANGED_LIMIT matched."""
-    from . import queries
-
     values = {"since": _stamp(req.since), "until": _stamp(req.until), "limit": CHANGED_LIMIT + 1}
     if req.events.category is not None:
         values["category"] = req.events.category
@@ -260,8 +259,6 @@ def build(req: Request, *, base_iri: str, url_root: str) -> Digest:
         return feed_formats.page_url(iri, base_iri=base_iri, url_root=url_root)
 
     def site(path: str, args=()) -> str:
-        from urllib.parse import urlencode
-
         query = urlencode([*args, ("lang", lang)])
         return url_root.rstrip("/") + path + "?" + query
 
@@ -332,8 +329,6 @@ def _item(key: str, row: dict, lang: str, url) -> Item:
         item.summary = _short(summary) if summary else ""
         licence = row.get("licence")
         if licence is not None:
-            from .namespaces import KNOWN_LICENCES
-
             item.notes.append(f"{digest_text.say('licence', lang)} {KNOWN_LICENCES.get(licence.value, licence.value)}")
     if key == "alternatives":
         where = " ".join(t.value for t in (row.get("postcode"), row.get("locality")) if t is not None)

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, request
 
 from . import digest, digest_formats, i18n
+from .views import category_options, render
 from .state import settings
 
 bp = Blueprint("digest", __name__)
@@ -41,8 +42,6 @@ def _send(body: str, media: str, lang: str) -> Response:
 @bp.route("/digest")
 def page():
     """The digest page: filters, the formats to copy and a preview."""
-    from .views import category_options, render
-
     req, d = _digest()
     return render("digest/page.html", d=d, req=req, links=_links(req),
                   fragment=digest_formats.fragment(d), markdown=digest_formats.markdown(d),
