@@ -28,6 +28,8 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     api.init_app(app)
     feeds.init_app(app)
     views.init_app(app)
+    from . import offers
+    offers.init_app(app)  # /offers, /offer/<slug>, /request/<slug> and their feeds
     from . import documents
     documents.init_app(app)  # /resources, /document/<slug> and their feeds
     digest_views.init_app(app)
