@@ -1,0 +1,104 @@
+"""/offers in headless Chromium (Debian package, Playwright) with JavaScript off: the filter
+form works as a plain GET form, "near" orders by distance, an offer's page hides partners-only
+contacts from anonymous readers and shows them to a partner token. Skips locally without
+/usr/bin/chromium; fails under CI=true. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import BASE, LiveServer, make_app
+from app.demo_load import load_demo
+from app.state import get_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT = 30_000
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("offers-browser"))
+    app.config["TESTING"] = True
+    with app.app_context():
+        load_demo(get_store(), BASE)
+    token = app.extensions["mutu.tokens"].create("partner-site", "partner")
+    live = LiveServer(app).start()
+    yield live.url, token
+    live.stop()
+    app.extensions["mutu.store"].close()
+
+
+def _page(browser, **options):
+    context = browser.new_context(locale="en-GB", java_script_enabled=False,
+                                  viewport={"width": 1200, "height": 900}, **options)
+    context.set_default_timeout(TIMEOUT)
+    return context, context.new_page()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_filter_form_without_javascript(browser, server):
+    url, _ = server
+    context, page = _page(browser)
+    try:
+        page.goto(url + "/offers?lang=en")
+        assert page.locator("h1").inner_text() == "Offers and requests"
+        page.select_option("#kind", "room")
+        page.fill("#near", "1050")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_load_state()
+        assert "kind=room" in page.url and "near=1050" in page.url
+        links = page.locator("ul.offers h2 a")
+        assert links.count() == 3  # two room offers and one room request
+        assert links.nth(0).get_attribute("href") == "/offer/salle-la-ruche-commune"
+        assert "km away" in page.locator("ul.offers li").nth(0).inner_text()
+        shot(page, "offers-near-1050")
+        links.nth(0).click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/offer/salle-la-ruche-commune")
+        contact = page.locator("dd.contact-reserved").inner_text()
+        assert "reserved to partners" in contact and "salle@example.org" not in page.content()
+        shot(page, "offer-anonymous")
+    finally:
+        context.close()
+
+
+def test_partner_sees_the_contact(browser, server):
+    url, token = server
+    context, page = _page(browser, extra_http_headers={"Authorization": f"Bearer {token}"})
+    try:
+        page.goto(url + "/offer/salle-la-ruche-commune?lang=en")
+        assert page.locator("dd.contact").first.inner_text() == "salle@example.org"
+        assert page.locator("dd.contact-reserved").count() == 0
+        shot(page, "offer-partner")
+    finally:
+        context.close()
