@@ -100,17 +100,25 @@ SELECT ?s ?p ?o WHERE {
 
 def reference_context(store: Store | None, base_iri: str, triples: list[ox.Triple]) -> rdflib.Graph:
     """Types and schemes of the IRIs the data points to but does not describe, from the store."""
+    def targets():
+        subjects = {t.subject for t in triples}
+        return {t.object for t in triples if isinstance(t.object, ox.NamedNode)
+                and t.object not in subjects and t.predicate.value != RDF + "type"}
+    return _context(store, base_iri, targets)
+
+
+def _context(store: Store | None, base_iri: str, find_targets) -> rdflib.Graph:
+    """The shipped categories, plus types and schemes of find_targets() read from the store
+    (only called when the store has datasets: a first load into an empty store skips it)."""
     context = rdflib.Graph()
     context += shipped_context()
     if store is None:
         return context
-    subjects = {t.subject for t in triples}
-    targets = {t.object for t in triples if isinstance(t.object, ox.NamedNode)
-               and t.object not in subjects and t.predicate.value != RDF + "type"}
-    if not targets:
-        return context
     graphs = tuple(d.graph for d in catalog.datasets(store, base_iri))
     if not graphs:
+        return context
+    targets = find_targets()
+    if not targets:
         return context
     dataset = QueryDataset(graphs, ())
     targets = sorted(targets, key=lambda n: n.value)
@@ -150,6 +158,12 @@ def load(store: Store, base_iri: str, data: bytes, *, fmt: str, graph: str, sour
         title = previous.title if previous else Path(source).name
     sha256 = hashlib.sha256(data).hexdigest()
 
+    if previous is None and _fast_path(store, fmt, data, dry_run):
+        return _fast_load(store, base_iri, data, graph=graph, source=source, licence=licence,
+                          title=title, visibility=visibility, publisher=publisher, who=who,
+                          description=description, dry_run=dry_run, sha256=sha256,
+                          started=started, started_clock=started_clock, timings=timings,
+                          owner=owner, action=action)
     t0 = time.perf_counter()
     triples = normalise(parse(data, fmt, source=source, base_iri=None))
     timings["parse"] = time.perf_counter() - t0
@@ -245,6 +259,54 @@ def _load_checked(store, base_iri, triples, *, graph, source, licence, title, vi
     store.replace_graph(graph, triples, meta_update=update, graph_is_new=previous is None)
     timings["write"] = time.perf_counter() - t0
     return LoadOutcome(graph, "loaded", len(triples), report,
+                       time.perf_counter() - started_clock, timings)
+
+
+def _fast_path(store, fmt: str, data: bytes, dry_run: bool) -> bool:
+    """A first load that fastload can do with the very same outcome (SPARQL SHACL engine)."""
+    from . import fastload, shacl_sparql
+    from .validation import _engine, default_shapes
+
+    return (_engine(None) == "sparql" and fastload.eligible(store, fmt, data, dry_run=dry_run)
+            and shacl_sparql.supports(default_shapes()))
+
+
+def _fast_load(store, base_iri, data, *, graph, source, licence, title, visibility, publisher,
+               who, description, dry_run, sha256, started, started_clock, timings, owner,
+               action) -> LoadOutcome:
+    """A first load through app.fastload: disk bulk load and in-memory validation in parallel."""
+    from . import fastload, shacl_sparql
+    from .rdfterms import triples_from_graph
+    from .validation import default_shapes
+
+    who = who or _who()
+
+    def make_meta(count):
+        return catalog.dataset_description(
+            base_iri, graph, title=title, licence=licence, visibility=visibility, source=source,
+            publisher=publisher, who=who, sha256=sha256, triples=count, started=started,
+            ended=catalog.now(), description=description, owner=owner)
+
+    def make_context(find_targets):
+        return triples_from_graph(_context(store, base_iri, find_targets))
+
+    def validate(mem, meta, context, originals):
+        report = shacl_sparql.validate_store(mem, default_shapes(), meta, context, originals)
+        report.engine = "sparql"
+        return report
+
+    def commit(meta, count):
+        update = catalog.replace_description_update(base_iri, graph, meta)
+        # The change log entry commits with the catalog record (same transaction).
+        update += " ;\n" + changelog.record_update(
+            base_iri, action=action, graph=graph, who=who, added=count, removed=0,
+            checksum=sha256, public=visibility == "public")
+        store.update(update)
+
+    count, report = fastload.load_new_graph(
+        store, data, graph=graph, source=source, make_meta=make_meta, make_context=make_context,
+        validate=validate, commit=commit, dry_run=dry_run, timings=timings)
+    return LoadOutcome(graph, "dry-run" if dry_run else "loaded", count, report,
                        time.perf_counter() - started_clock, timings)
 
 

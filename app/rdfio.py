@@ -56,12 +56,7 @@ def format_name(name: str | None, path: str | None = None) -> str:
 
 def parse(data: bytes, fmt: str, *, source: str = "input", base_iri: str | None = None) -> list[ox.Triple]:
     """Parse RDF bytes into triples (named graphs of quad formats are merged), or raise InputError."""
-    if not data.strip():
-        raise InputError(f"{source}: the file is empty")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(f"{source}: the file is UTF-16; RDF input must be UTF-8")
+    data = check_bytes(data, source)
     try:
         # Fresh blank-node labels: "_:b0" of two files must not become one node in the store.
         quads = ox.parse(data, format=FORMATS[fmt], base_iri=base_iri, rename_blank_nodes=True)
@@ -74,6 +69,17 @@ def parse(data: bytes, fmt: str, *, source: str = "input", base_iri: str | None 
     if not triples:
         raise InputError(f"{source}: the file holds no triples")
     return triples
+
+
+def check_bytes(data: bytes, source: str) -> bytes:
+    """The input without a UTF-8 byte order mark; InputError when empty or UTF-16."""
+    if not data.strip():
+        raise InputError(f"{source}: the file is empty")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(f"{source}: the file is UTF-16; RDF input must be UTF-8")
+    return data
 
 
 def _where(error: SyntaxError) -> str | None:

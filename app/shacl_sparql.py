@@ -1058,3 +1058,40 @@ def validate_triples(triples, shapes: rdflib.Graph, context=None):
         return focus_ox in subjects
 
     return _build_report(program, raw, terms, keep, lambda results: _owners_from_store(store, terms, results))
+
+
+def validate_store(store: ox.Store, shapes: rdflib.Graph, meta=(), context=(), originals=None):
+    """Validate data already in the default graph of an in-memory store (the fast load path).
+
+    ``meta`` triples are added as data, ``context`` triples as context (their own results are
+    dropped); ``originals(datatypes)`` gives the data's literals of those datatypes as written.
+    The data must hold no literal of an integer-derived XSD type (see fastload.eligible)."""
+    program = compile_shapes(shapes)
+    terms = Terms()
+    d = ox.DefaultGraph()
+    store.extend(ox.Quad(t.subject, t.predicate, _private(t.object) if isinstance(t.object, ox.Literal)
+                         else t.object, d) for t in meta)
+    added = set()
+    for t in context:
+        quad = ox.Quad(t.subject, t.predicate, _private(t.object) if isinstance(t.object, ox.Literal)
+                       else t.object, d)
+        if quad not in store:
+            added.add(quad)
+    store.extend(added)
+    raw = _evaluate(program, store, terms)
+    wanted = {r.value for r in raw if _needs_canonical(r.value)}
+    if wanted:
+        datatypes = {t.datatype for t in wanted}
+        found = {t.object for t in itertools.chain(meta, context)
+                 if isinstance(t.object, ox.Literal) and t.object.datatype in datatypes}
+        terms.restore(found | (originals(datatypes) if originals is not None else set()))
+
+    def keep(focus_ox, _focus):
+        if not context:
+            return True
+        if isinstance(focus_ox, ox.Literal):
+            return False
+        # A subject of the data: some quad about it is not one the context added.
+        return any(q not in added for q in store.quads_for_pattern(focus_ox, None, None, d))
+
+    return _build_report(program, raw, terms, keep, lambda results: _owners_from_store(store, terms, results))
