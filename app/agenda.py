@@ -8,7 +8,7 @@ is a bisect plus one query fetching the details of the page's events only.
 
 The cache key is the set of visible graphs and their catalog records (sha256, modified):
 every load rewrites its graph's record in the same transaction, so a load invalidates it.
-A request with filters other than the date range runs the named query `events` instead.
+Other filters (category, organiser, place, commune, text) are sets walked along the index.
 """
 
 from __future__ import annotations
@@ -162,10 +162,7 @@ def page(filters: EventFilters) -> tuple[list[dict], bool]:
     if not simple(filters):
         from . import lists
 
-        keep = lists.event_filter(filters)  # category, organiser, place, commune: set lookups
-        if keep is None:  # a text search: the named query answers
-            _, rows = reading.named("events", {}, **filters.bindings())
-            return filters.paging.cut(rows)
+        keep = lists.event_filter(filters)  # category, organiser, place, commune, text: set lookups
     bindings = filters.bindings()
     start = moment(bindings["from"].value)
     end = moment(bindings["to"].value) if "to" in bindings else None

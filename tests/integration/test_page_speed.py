@@ -52,9 +52,35 @@ def test_alternatives_and_places_match_the_named_queries(demo_app, category, com
             assert _names(got, "place") == _names(expected, "place"), args
 
 
-def test_alternatives_text_search_uses_the_named_query(demo_app):
+SEARCHES = ["cafe", "Café", "REPAIR", "potager", "ç", "e", "bruxelles", "vélo", "no such words here", "  jardin   partagé "]
+
+
+@pytest.mark.parametrize("q", SEARCHES)
+@pytest.mark.parametrize("category", [None, "food-agriculture"])
+def test_text_search_matches_the_named_queries(demo_app, q, category):
     with demo_app.test_request_context("/"):
-        assert lists.alternatives_page(filters.alternative_filters({"q": "cafe"}, BASE)) is None
+        for page, per_page in ((1, 20), (2, 3)):
+            args = {**_args(category, None, page, per_page), "q": q}
+            f = filters.alternative_filters(args, BASE)
+            _, expected = reading.named("alternatives", {}, **f.bindings())
+            got = lists.alternatives_page(f)
+            assert _iris(got, "alternative") == _iris(expected, "alternative"), args
+            f = filters.event_filters({**args, "from": "2000-01-01"}, BASE)
+            _, expected = reading.named("events", {}, **f.bindings())
+            expected, more_expected = f.paging.cut(expected)
+            got, more = agenda.page(f)
+            assert [r["event"].value for r in got] == [r["event"].value for r in expected], args
+            assert more == more_expected
+
+
+def test_text_search_finds_something(demo_app):
+    """The comparison above would pass on two empty answers: make sure the searches do match."""
+    with demo_app.test_request_context("/"):
+        found = lists.alternatives_page(filters.alternative_filters({"q": "cafe"}, BASE))
+        assert found and all("caf" in (r.get("name_fr") or r.get("name")).value.lower()
+                             or "description_fr" in r for r in found)
+        events, _ = agenda.page(filters.event_filters({"q": "e", "from": "2000-01-01"}, BASE))
+        assert len(events) > 3
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
