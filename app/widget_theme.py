@@ -22,8 +22,9 @@ from .params import ParameterError
 
 THEME_ARGS = ("accent", "bg", "text", "font", "lang", "n", "compact")
 HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")  # used with fullmatch: no "$" before a newline
-FONTS = {"system": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-         "serif": "Georgia, 'Times New Roman', serif"}
+# Unquoted family names: the style block is autoescaped, and a quote would become &#39; there.
+FONTS = {"system": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+         "serif": "Georgia, Times New Roman, serif"}
 DEFAULTS = {"accent": "#2f6f4f", "bg": "#ffffff", "text": "#1d1d1d"}
 MAX_ITEMS = 50
 MIN_CONTRAST = 4.5  # WCAG 2 AA for normal text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import re
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -48,6 +49,9 @@ def test_only_validated_values_reach_the_css():
     assert css.startswith(":root{") and css.endswith("}")
     assert "--mutu-accent:#aa0000;" in css and "--mutu-bg:#fffff0;" in css and "--mutu-text:#000000;" in css
     assert "Georgia" in css
+    # Nothing that HTML autoescaping would change (entities are not decoded inside <style>).
+    for font in ("system", "serif"):
+        assert re.fullmatch(r"[\w#:;,. {}()-]+", theme({"font": font}).css())
     for value in (theme({"accent": "A00"}).accent, theme({"bg": "fffff0"}).bg):
         assert HEX.fullmatch(value)
 
