@@ -132,7 +132,8 @@ MESSAGES = {
             "number of items (events, places; for the card: its upcoming events)"),
     "p_compact": ("présentation compacte", "compacte weergave", "compact layout"),
     "p_free": ("seulement les événements gratuits", "alleen gratis activiteiten", "free events only"),
-    "p_filters": ("mêmes filtres que la page", "dezelfde filters als de pagina", "same filters as the page"),
+    "p_filters": ("Mêmes filtres que la page", "Dezelfde filters als de pagina", "Same filters as the page"),
+    "your_widget": ("Votre widget", "Uw widget", "Your widget"),
 }
 
 

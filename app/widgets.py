@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from html import escape
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, request, send_from_directory
@@ -22,7 +23,7 @@ from .errors import NotFound
 from .namespaces import MUTU, SCHEMA
 from .params import BRUSSELS, ParameterError
 from .state import settings
-from .widget_theme import THEME_ARGS, Theme, theme
+from .widget_theme import DEFAULTS, THEME_ARGS, Theme, theme
 
 bp = Blueprint("widgets", __name__)
 FRAMED = {"widgets.agenda", "widgets.map", "widgets.card"}
@@ -57,11 +58,11 @@ def init_app(app: Flask) -> None:
 
 # -- parameters ----------------------------------------------------------------------------
 
-def _split(default_n: int, *, allowed: tuple[str, ...] = ()) -> tuple[Theme, MultiDict]:
+def _split(default_n: int, args=None) -> tuple[Theme, MultiDict]:
     """The theme, and the other args (the filters) with their repetitions kept."""
-    look = theme(request.args, default_n=default_n)
-    rest = MultiDict([(k, v) for k, v in request.args.items(multi=True)
-                      if k not in THEME_ARGS and k not in allowed])
+    args = request.args if args is None else args
+    look = theme(args, default_n=default_n)
+    rest = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in THEME_ARGS])
     for name in PAGING_ARGS:
         if name in rest:
             raise ParameterError(name, "widgets show one page: use `n` (1-50) for the number of items")
@@ -197,31 +198,65 @@ def script():
     return response
 
 
+KINDS = ("agenda", "map", "card")
+HEIGHTS = {"agenda": 420, "map": 460, "card": 360}
+BUILDER_ARGS = ("widget", "slug")
+
+
 @bp.route("/widgets")
 def docs():
-    """How to embed each widget, with live previews and copy-paste snippets for this host."""
+    """How to embed each widget, with live previews and copy-paste snippets for this host;
+    `?widget=agenda|map|card` and a widget's parameters build a snippet of one's own."""
     card_slug = _example_card()
-    examples = [example("agenda", {"n": "5"}, 420), example("map", {"n": "50"}, 460)]
+    examples = [example("agenda", {"n": "5"}), example("map", {"n": "50"})]
     if card_slug:
-        examples.append(example("card", {}, 360, slug=card_slug))
-    return views.render("pages/widgets.html", host=origin(), examples=examples,
+        examples.append(example("card", {}, slug=card_slug))
+    return views.render("pages/widgets.html", host=origin(), examples=examples, built=builder(),
+                        card_slug=card_slug, categories=views.category_options(),
                         filters={"agenda": filters.EVENT_ARGS, "map": filters.PLACE_ARGS})
 
 
-def example(kind: str, args: dict, height: int, *, slug: str | None = None) -> dict:
+def builder() -> dict | None:
+    """The snippets of the widget the /widgets form asks for, validated like the widget itself."""
+    kind = request.args.get("widget")
+    if kind is None:
+        return None
+    if kind not in KINDS:
+        raise ParameterError("widget", f"must be one of {', '.join(KINDS)}")
+    # A form sends every field: empty ones, and colours left at their default, say nothing.
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True)
+                      if k not in BUILDER_ARGS and v != "" and not (k in DEFAULTS and v.lower() == DEFAULTS[k])])
+    _, rest = _split(10, args)
+    slug = None
+    if kind == "agenda":
+        _free(rest)
+        rest.poplist("free")
+        filters.event_filters(rest, settings().base_iri)
+    elif kind == "map":
+        filters.place_filters(rest, settings().base_iri)
+    else:
+        slug = request.args.get("slug", "")
+        if not views.SLUG.match(slug):
+            raise ParameterError("slug", "must be an alternative's slug (lower-case letters, digits, hyphens)")
+        for name in rest:
+            raise ParameterError(name, f"is not a parameter of the card (known: {', '.join(THEME_ARGS)})")
+    return example(kind, args.to_dict(), slug=slug)
+
+
+def example(kind: str, args: dict, *, slug: str | None = None) -> dict:
     """One widget's preview URL and its iframe and script snippets for this host."""
     path = f"/widget/{kind}" + (f"/{slug}" if slug else "")
     query = urlencode(args)
-    src = f"{origin()}{path}" + (f"?{query}" if query else "")
-    title = f"Mutu · {kind}"
-    data = "".join(f' data-{k}="{v}"' for k, v in ({"slug": slug} if slug else {}).items())
-    data += "".join(f' data-{k}="{v}"' for k, v in args.items())
+    src = escape(f"{origin()}{path}" + (f"?{query}" if query else ""))
+    height = HEIGHTS[kind]
+    data = "".join(f' data-{k}="{escape(v)}"' for k, v in ({"slug": slug} if slug else {}).items())
+    data += "".join(f' data-{k}="{escape(v)}"' for k, v in args.items())
     return {
         "kind": kind, "preview": path + f"?{urlencode({**args, 'lang': i18n.choose()})}",
         "height": height,
-        "iframe": (f'<iframe src="{src}" title="{title}" width="100%" height="{height}" '
+        "iframe": (f'<iframe src="{src}" title="Mutu · {kind}" width="100%" height="{height}" '
                    f'style="border:0" loading="lazy"></iframe>'),
-        "script": (f'<script src="{origin()}/widgets.js" data-mutu-widget="{kind}"{data} async></script>'),
+        "script": (f'<script src="{escape(origin())}/widgets.js" data-mutu-widget="{kind}"{data} async></script>'),
         "div": f'<div data-mutu-widget="{kind}"{data}></div>',
     }
 

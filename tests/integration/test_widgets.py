@@ -328,3 +328,47 @@ def test_private_data_never_shows_in_a_widget(app, partner):
     with app.app_context():  # the secrets are really in the store
         assert get_store().select('SELECT ?e WHERE { GRAPH ?g { ?e ?p "Réunion secrète"@fr } }')
     assert PRIVATE_GRAPH
+
+
+def built_snippets(html: str) -> list[str]:
+    from html import unescape
+
+    part = html.split('id="builder"', 1)[1]
+    return [unescape(code) for code in re.findall(r'<pre class="example"><code>(.*?)</code>', part, re.S)]
+
+
+def test_docs_builder_makes_snippets_of_ones_own(web):
+    response = web.get("/widgets?widget=agenda&category=repair-cafe&commune=&free=1&accent=%23c0392b"
+                       "&bg=%23ffffff&text=%231d1d1d&font=system&lang=en&n=5&compact=1&slug=bees-coop",
+                       base_url="https://partner.example")
+    assert response.status_code == 200
+    iframe, script, div = built_snippets(response.get_data(as_text=True))
+    # Empty fields and colours left at their default say nothing; the rest is kept.
+    assert iframe.startswith('<iframe src="https://partner.example/widget/agenda?category=repair-cafe&amp;free=1'
+                             '&amp;accent=%23c0392b&amp;font=system&amp;lang=en&amp;n=5&amp;compact=1"')
+    assert "bg=" not in iframe and "commune" not in iframe and "slug" not in iframe
+    assert script == ('<script src="https://partner.example/widgets.js" data-mutu-widget="agenda" '
+                      'data-category="repair-cafe" data-free="1" data-accent="#c0392b" data-font="system" '
+                      'data-lang="en" data-n="5" data-compact="1" async></script>')
+    assert div.endswith('<div data-mutu-widget="agenda" data-category="repair-cafe" data-free="1" '
+                        'data-accent="#c0392b" data-font="system" data-lang="en" data-n="5" data-compact="1"></div>')
+    card = web.get("/widgets?widget=card&slug=bees-coop&font=serif").get_data(as_text=True)
+    assert 'data-mutu-widget="card" data-slug="bees-coop" data-font="serif"' in built_snippets(card)[1]
+    assert 'id="builder"' in web.get("/widgets").get_data(as_text=True)
+    assert not built_snippets(web.get("/widgets").get_data(as_text=True))
+
+
+def test_docs_builder_escapes_values_in_snippets(web):
+    html = web.get('/widgets?widget=map&commune=Saint-Gilles"onload=x').get_data(as_text=True)
+    iframe, script, _ = built_snippets(html)
+    assert 'data-commune="Saint-Gilles&quot;onload=x"' in script
+    assert "Saint-Gilles%22onload%3Dx" in iframe
+
+
+@pytest.mark.parametrize("query, name", [("widget=zzz", "widget"), ("widget=card&slug=Bad%20Slug", "slug"),
+                                         ("widget=card&slug=bees-coop&commune=1050", "commune"),
+                                         ("widget=agenda&bg=%23000000", "text"), ("widget=map&free=1", "free"),
+                                         ("widget=agenda&n=99", "n"), ("widget=agenda&per_page=3", "per_page")])
+def test_docs_builder_refuses_what_the_widget_would(web, query, name):
+    response = web.get(f"/widgets?{query}", headers={"Accept": "text/html"})
+    assert response.status_code == 400 and f"parameter &#39;{name}&#39;" in response.get_data(as_text=True)
