@@ -25,6 +25,7 @@ of non-conforming nodes, recursively, and joined back through a scratch named gr
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -400,10 +401,14 @@ class RawResult:
 
 
 class _Evaluator:
-    def __init__(self, program: Program, store: ox.Store, terms: Terms):
+    def __init__(self, program: Program, store: ox.Store, terms: Terms, name: str = "",
+                 facts: dict | None = None):
         self.p = program
         self.store = store
         self.terms = terms
+        self.name = name  # keeps the scratch IRIs of evaluators sharing one store apart
+        # Whole-store facts per predicate, shared by the evaluators of one validation.
+        self.facts = facts if facts is not None else {}
         self.counter = itertools.count()
         self.consts: dict = {}
         self.stack: list = []
@@ -421,9 +426,9 @@ class _Evaluator:
         index = self.consts.get(term)
         if index is None:
             index = self.consts[term] = len(self.consts)
-            self.store.add(ox.Quad(ox.NamedNode(f"urn:x-mutu:shacl:const:{index}"),
+            self.store.add(ox.Quad(ox.NamedNode(f"urn:x-mutu:shacl:const:{self.name}{index}"),
                                    ox.NamedNode(_IS[1:-1]), self.terms.ox(term), ox.NamedNode(_CONSTS)))
-        return f"<urn:x-mutu:shacl:const:{index}>"
+        return f"<urn:x-mutu:shacl:const:{self.name}{index}>"
 
     def text(self, term) -> str | None:
         """SPARQL text of a constant, or None for a blank node."""
@@ -446,7 +451,7 @@ class _Evaluator:
 
     def node_set(self, nodes) -> str:
         """A named graph holding ox terms; returns a pattern text maker's graph IRI."""
-        iri = f"urn:x-mutu:shacl:set:{next(self.counter)}"
+        iri = f"urn:x-mutu:shacl:set:{self.name}{next(self.counter)}"
         g = ox.NamedNode(iri)
         subject = ox.NamedNode("urn:x-mutu:shacl:s")
         member = ox.NamedNode(_MEMBER[1:-1])
@@ -497,7 +502,7 @@ class _Evaluator:
         union = " UNION ".join("{ " + p + " }" for p in parts)
         # Materialised once (in the store, no round trip through Python): every constraint of
         # the shape then scans this small graph instead of re-evaluating the targets.
-        iri = f"urn:x-mutu:shacl:set:{next(self.counter)}"
+        iri = f"urn:x-mutu:shacl:set:{self.name}{next(self.counter)}"
         self.store.update(f"INSERT {{ GRAPH <{iri}> {{ <urn:x-mutu:shacl:s> {_MEMBER} ?this }} }} "
                           f"WHERE {{ {union} }}")
         self.scratch.append(ox.NamedNode(iri))
@@ -528,8 +533,12 @@ class _Evaluator:
         self.stack.append(shape)
         try:
             out: list[RawResult] = []
-            for name, params in shape.constraints:
-                out.extend(self.constraint(shape, focus, name, params))
+            fused = self.fused_value_results(shape, focus)
+            for index, (name, params) in enumerate(shape.constraints):
+                if index in fused:
+                    out.extend(fused[index])
+                else:
+                    out.extend(self.constraint(shape, focus, name, params))
             if mult:
                 out = [r for r in out for _ in range(mult.get(r.focus, 1))]
             if shape.properties:
@@ -570,6 +579,70 @@ class _Evaluator:
         rows = self.value_rows(shape, focus, condition)
         return self._results(rows, shape, name, value_key="value" if shape.is_property else "this")
 
+    def value_condition(self, shape: Shape, name: str, params: dict) -> str | None:
+        """The FILTER condition of a constraint checked value by value, or None."""
+        v = "?value" if shape.is_property else "?this"
+        if name in _VALUE_TYPE:
+            if name == "datatype" and str(params["datatype"]) in _DERIVED_IRIS:
+                return None
+            return f"!({self.value_ok(name, params, v)})"
+        if name in ("node", "not", "and", "or", "xone"):
+            expr = self.inline_shape_constraint(name, params, v)
+            return None if expr is None else f"!({expr})"
+        return None
+
+    def fused_value_results(self, shape: Shape, focus: str) -> dict:
+        """{constraint index: results} for the value-by-value constraints of a shape, checked in
+        one pass over its (focus, value) pairs instead of one query each.
+
+        Each condition is bound to its own variable: it is true exactly where the constraint's
+        own FILTER would keep the row (an error leaves it unbound, like a failed FILTER)."""
+        conditions = {}
+        for index, (name, params) in enumerate(shape.constraints):
+            if name in _VALUE_TYPE or name in ("node", "not", "and", "or", "xone"):
+                condition = self.value_condition(shape, name, params)
+                if condition is not None:
+                    conditions[index] = condition
+        if len(conditions) < 2:
+            return {}
+        pattern, v = self.pairs(focus, shape)
+        flags = {index: self.var("b") for index in conditions}
+        binds = " ".join(f"BIND(({conditions[i]}) AS {flags[i]})" for i in conditions)
+        keep = " || ".join(flags.values())
+        select = "?this" if v == "?this" else "?this ?value"
+        rows = self.select(f"SELECT DISTINCT {select} {' '.join(flags.values())} WHERE "
+                           f"{{ {pattern} {binds} FILTER({keep}) }}")
+        out = {}
+        for index in conditions:
+            flag = flags[index][1:]
+            hits = [r for r in rows if r[flag] is not None and r[flag].value == "true"]
+            name = shape.constraints[index][0]
+            out[index] = self._results(hits, shape, name,
+                                       value_key="value" if shape.is_property else "this")
+        return out
+
+    # -- whole-store facts that let a constraint be skipped (same results, less work)
+    def _fact(self, key, compute):
+        value = self.facts.get(key)
+        if value is None:
+            value = self.facts[key] = compute()
+        return value
+
+    def single_valued(self, predicate: URIRef) -> bool:
+        """No subject in the store has two values of this predicate."""
+        def compute():
+            row = self.select(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?m) WHERE {{ ?s <{predicate}> ?o }}")[0]
+            return row["n"].value == row["m"].value
+        return self._fact(("single", predicate), compute)
+
+    def unique_langs(self, predicate: URIRef) -> bool:
+        """No subject in the store has two values of this predicate with the same language."""
+        if self.single_valued(predicate):
+            return True
+        return self._fact(("unique-lang", predicate), lambda: not self.store.query(
+            f"ASK {{ {{ SELECT ?s ?l WHERE {{ ?s <{predicate}> ?o FILTER(isLiteral(?o) && lang(?o) != \"\") "
+            f"BIND(LCASE(lang(?o)) AS ?l) }} GROUP BY ?s ?l HAVING (COUNT(DISTINCT ?o) > 1) }} }}"))
+
     def constraint(self, shape: Shape, focus: str, name: str, params: dict) -> list[RawResult]:
         v = "?value" if shape.is_property else "?this"
         if name in _VALUE_TYPE:
@@ -601,11 +674,15 @@ class _Evaluator:
             if not shape.is_property:
                 return [] if n >= 1 else self._results(self.select(
                     f"SELECT ?this WHERE {{ {focus} }}"), shape, name, with_value=False)
+            if n >= 1 and shape.path_iri is not None and self.single_valued(shape.path_iri):
+                return []
             rows = self.select(f"SELECT ?this WHERE {{ {focus} ?this {path} ?x }} "
                                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?x) > {n})")
             return self._results(rows, shape, name, with_value=False)
         if name == "uniqueLang":
             if not shape.is_property:
+                return []
+            if shape.path_iri is not None and self.unique_langs(shape.path_iri):
                 return []
             rows = self.select(
                 f"SELECT ?this ?lang WHERE {{ {focus} ?this {path} ?value "
@@ -995,8 +1072,44 @@ def _owners_from_store(store: ox.Store, terms: Terms, results) -> dict:
     return owners
 
 
+# Top-level shapes are independent: two threads evaluate them on the shared store (pyoxigraph
+# releases the GIL while it evaluates a query; results are consumed on their own thread).
+_THREADS = min(2, os.cpu_count() or 1)
+
+
 def _evaluate(program: Program, store: ox.Store, terms: Terms) -> list[RawResult]:
-    return _Evaluator(program, store, terms).run()
+    shapes = program.top_level()
+    if _THREADS < 2 or len(shapes) < 2:
+        return _Evaluator(program, store, terms).run()
+    facts: dict = {}
+    results: list = [None] * len(shapes)
+    errors: list = []
+    jobs = iter(range(len(shapes)))
+    lock = threading.Lock()
+
+    def work(k):
+        evaluator = _Evaluator(program, store, terms, name=f"w{k}-", facts=facts)
+        try:
+            while not errors:
+                with lock:
+                    index = next(jobs, None)
+                if index is None:
+                    return
+                shape = shapes[index]
+                results[index] = evaluator.evaluate(shape, evaluator.target_focus(shape))
+        except BaseException as error:  # re-raised below, on the caller's thread
+            errors.append(error)
+        finally:
+            evaluator.cleanup()
+
+    threads = [threading.Thread(target=work, args=(k,), name=f"mutu-shacl-{k}") for k in range(_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [r for part in results for r in part]
 
 
 def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph, context: rdflib.Graph | None = None):
