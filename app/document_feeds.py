@@ -1,7 +1,8 @@
 """Feeds of the common documentation base: /resources.atom and /resources.csv.
 
-The same filters as /resources (app.document_filters), read through the named query
-queries/feed-documents.rq on the graphs the viewer may read; one bounded page per request,
+The same filters as /resources (app.document_filters): the named query
+queries/feed-documents.rq picks the page on the graphs the viewer may read, app.document_rows
+reads those documents' facts; one bounded page per request,
 the next announced by `Link: <...>; rel="next"` like the other feeds (app.feeds).
 """
 
@@ -11,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Flask, Response, request
 
-from . import feed_formats, feeds, freshness, ld, reading
+from . import document_rows, feed_formats, feeds, freshness, ld, reading
 from .document_filters import document_filters
 from .namespaces import KNOWN_LICENCES
 from .state import settings
@@ -47,6 +48,7 @@ def document_records() -> tuple[list[dict], object, bool, str]:
     found = document_filters(args, settings().base_iri)
     _, rows = reading.named("feed-documents", None, **feeds._bindings("feed-documents", found, paging))
     rows, more = paging.cut(rows)
+    rows = document_rows.page(rows)
     authors = sorted({a for r in rows for a in _words(r, "authors")})
     names = ld.names(authors)
     from . import i18n
