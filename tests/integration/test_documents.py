@@ -245,3 +245,30 @@ def test_feed_rows_read_per_document_match_the_documents_query(demo_app):
             assert slow.get(column) == quick.get(column), (slow["document"], column)
         for column in ("authors", "languages"):
             assert sorted(slow[column].value.split()) == sorted(quick[column].value.split())
+
+
+def test_markup_and_script_links_in_data_stay_inert(client):
+    from app.state import get_store
+
+    ttl = """@prefix mutu: <https://w3id.org/mutu/ns#> . @prefix schema: <https://schema.org/> .
+    @prefix dcterms: <http://purl.org/dc/terms/> .
+    <https://mutu.brussels/document/hostile> a mutu:Document ;
+      schema:name "<script>alert(1)</script> guide"@fr ;
+      schema:abstract "<img src=x onerror=alert(2)>"@fr ;
+      schema:author <https://mutu.brussels/alternative/repair-cafe-ixelles> ;
+      schema:url <javascript:alert(3)> ;
+      dcterms:license <https://creativecommons.org/publicdomain/zero/1.0/> ."""
+    import pyoxigraph as ox
+    from conftest import load_raw_graph
+
+    with client.application.app_context():
+        # Around the shapes (they refuse a javascript: link): data that reached the store otherwise.
+        load_raw_graph(get_store(), BASE + "graph/hostile-docs", list(ox.parse(ttl.encode(), format=ox.RdfFormat.TURTLE)))
+    for url in ("/resources", "/document/hostile", "/alternative/repair-cafe-ixelles"):
+        page = html(client, url)
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+        assert 'href="javascript:' not in page, url
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; guide" in html(client, "/document/hostile")
+    feed = feedparser.parse(get(client, "/resources.atom").data)
+    assert feed.entries[0].title == "<script>alert(1)</script> guide"  # text, escaped in the XML
+    assert not [l for l in feed.entries[0].links if l.rel == "enclosure"]
