@@ -15,11 +15,13 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False
 
+    from . import result_cache
     from . import api, auth, changes, digest_views, errors_http, feeds, freshness, graphstore, queries, self_service, sparql, state, views, widgets
 
     # Fail fast, naming the file, on a broken queries/*.rq (before the store is opened).
     queries.registry(reload=True)
     state.init_app(app, store=store)
+    result_cache.init_app(app)
     errors_http.init_app(app)
     auth.init_app(app)
     sparql.init_app(app)

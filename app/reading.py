@@ -11,7 +11,7 @@ from typing import Mapping
 import pyoxigraph as ox
 from flask import g
 
-from . import queries
+from . import queries, result_cache
 from .access import ANONYMOUS, query_dataset, visible_graphs
 from .state import get_store, settings
 from .store import QueryDataset, QueryOutput
@@ -36,14 +36,29 @@ def dataset() -> QueryDataset:
     return query_dataset(visible())
 
 
+def _terms(bindings: Mapping[str, object] | None) -> tuple:
+    return tuple(sorted((name, str(term)) for name, term in (bindings or {}).items()))
+
+
+def _rows(sparql: str, data: QueryDataset, bindings=None) -> list[dict]:
+    rows = result_cache.cached(
+        ("select", sparql, data, _terms(bindings)), sparql,
+        lambda: get_store().select(sparql, dataset=data, bindings=bindings), result_cache.rows_size)
+    return [dict(row) for row in rows]  # copies: callers may add or drop columns
+
+
 def select(sparql: str, bindings: Mapping[str, object] | None = None) -> list[dict]:
     """Run a SELECT of Mutu's own (never request text) on the visible graphs."""
-    return get_store().select(sparql, dataset=dataset(), bindings=bindings)
+    return _rows(sparql, dataset(), bindings)
 
 
 def construct(sparql: str, bindings: Mapping[str, object] | None = None) -> list[ox.Triple]:
     """Run a CONSTRUCT/DESCRIBE of Mutu's own on the visible graphs."""
-    return get_store().construct(sparql, dataset=dataset(), bindings=bindings)
+    data = dataset()
+    return list(result_cache.cached(
+        ("construct", sparql, data, _terms(bindings)), sparql,
+        lambda: get_store().construct(sparql, dataset=data, bindings=bindings),
+        lambda triples: 64 + 200 * len(triples)))
 
 
 def named(name: str, raw: Mapping[str, str] | None = None, **typed) -> tuple[queries.NamedQuery, list[dict]]:
@@ -52,8 +67,7 @@ def named(name: str, raw: Mapping[str, str] | None = None, **typed) -> tuple[que
     query = queries.get(name)
     values = query.parse_params(raw or {})
     values.update(typed)
-    rows = get_store().select(query.sparql(values), dataset=dataset())
-    return query, rows
+    return query, _rows(query.sparql(values), dataset())
 
 
 def named_output(name: str, raw: Mapping[str, str] | None, choose, **typed) -> tuple[queries.NamedQuery, QueryOutput]:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, request
 
-from . import catalog, limits, negotiation, reading, sparql_text, updates
+from . import catalog, limits, negotiation, reading, result_cache, sparql_text, updates
 from .access import query_dataset, visible_graphs
 from .errors import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
 from .namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
@@ -151,9 +151,15 @@ def _run_query(query: str, params: dict[str, list[str]]):
                             query_from=query_from, query_from_named=query_from_named)
     accept = request.headers.get("Accept")
     formats = params.get("format", [])
-    with limits.query_slot():
-        output = store.run(query, dataset=dataset, base_iri=base,
-                           choose=lambda kind: negotiation.choose(kind, accept, formats))
+
+    def evaluate():
+        with limits.query_slot():
+            return store.run(query, dataset=dataset, base_iri=base,
+                             choose=lambda kind: negotiation.choose(kind, accept, formats))
+
+    # Everything the answer depends on besides the data; a hit takes no query slot.
+    output = result_cache.cached(("run", query, dataset, base, accept, tuple(formats)), query,
+                                 evaluate, lambda out: 256 + len(out.body))
     return Response(output.body, status=200, content_type=output.media_type)
 
 
