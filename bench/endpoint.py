@@ -23,7 +23,11 @@ RSS: the Mutu server and its store worker child (the whole process tree, read fr
 /proc/<pid>/task/*/children and VmRSS) are sampled every 100 ms for the whole run; the peak of
 the tree's sum is reported, and oxigraph's peak the same way.
 
-Load test (`--load-test SECONDS`, 0 to skip): 50 client threads for SECONDS against Mutu only,
+Mutu runs the comparison with its result cache off (`--result-cache-mb 0`, the default here):
+each request is evaluated, as oxigraph does, so the cells measure Mutu's added cost.
+
+Load test (`--load-test SECONDS`, 0 to skip), on a fresh Mutu server with the shipped defaults
+(query cap, queue, result cache): 50 client threads for SECONDS against Mutu only,
 each cycling through pages (/, /events, /alternatives, one event page), feeds (/events.ics,
 /places.geojson) and the named queries through /sparql (plain, union default graph); a non-200
 answer or a transport error counts as an error. Reports requests, errors, p50/p99 per kind.
@@ -138,10 +142,13 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
-def start_mutu(store_dir: Path, port: int, log, cap: int | None) -> subprocess.Popen:
+def start_mutu(store_dir: Path, port: int, log, cap: int | None,
+               cache_mb: float | None = None) -> subprocess.Popen:
     env = dict(os.environ)
     if cap is not None:
         env["MUTU_MAX_CONCURRENT_QUERIES"] = str(cap)
+    if cache_mb is not None:
+        env["MUTU_RESULT_CACHE_MB"] = f"{cache_mb:g}"
     return subprocess.Popen([sys.executable, "-m", "app.cli", "--store", str(store_dir), "serve",
                              "--port", str(port)], cwd=ROOT, stdout=log, stderr=log, env=env)
 
@@ -300,6 +307,10 @@ def main(argv=None) -> int:
     parser.add_argument("--max-concurrent-queries", type=int, metavar="N",
                         help="set MUTU_MAX_CONCURRENT_QUERIES for the Mutu server "
                              "(default: the server's own default, 4)")
+    parser.add_argument("--result-cache-mb", type=float, default=0, metavar="MB",
+                        help="MUTU_RESULT_CACHE_MB for the comparison with oxigraph (default 0: "
+                             "every request evaluated, like oxigraph); the load test runs on a "
+                             "fresh server with the shipped defaults")
     parser.add_argument("--json", default=str(OUT / "endpoint.json"))
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.clients.split(",")]
@@ -318,7 +329,7 @@ def main(argv=None) -> int:
         mutu_dir = tmp / "mutu"
         shutil.copytree(built, mutu_dir, ignore=shutil.ignore_patterns("LOCK"))
         mutu_port, ox_port = free_port(), free_port()
-        mutu = start_mutu(mutu_dir, mutu_port, log, args.max_concurrent_queries)
+        mutu = start_mutu(mutu_dir, mutu_port, log, args.max_concurrent_queries, args.result_cache_mb)
         procs.append(mutu)
         t0 = time.perf_counter()
         ox = start_oxigraph(nt, tmp / "oxigraph", ox_port, log)
@@ -347,12 +358,23 @@ def main(argv=None) -> int:
                 print(f"  {name} N={n}: mutu p50 {fmt(m['p50_ms'])} ms, "
                       f"oxigraph p50 {fmt(o['p50_ms'])} ms", file=sys.stderr)
 
-        load = None
-        if args.load_test > 0:
-            print(f"load test: 50 clients for {args.load_test:.0f} s", file=sys.stderr)
-            load = load_test(mutu_url, queries, args.load_test)
         sampler.stop_flag.set()
         sampler.join()
+        load, load_peak = None, None
+        if args.load_test > 0:
+            # The service as shipped (default cap, queue and result cache), on a fresh process.
+            mutu.terminate()
+            mutu.wait(30)
+            mutu = start_mutu(mutu_dir, mutu_port, log, None)
+            procs.append(mutu)
+            wait_ready(urls["mutu"], mutu)
+            load_sampler = RssSampler({"mutu": mutu.pid})
+            load_sampler.start()
+            print(f"load test: 50 clients for {args.load_test:.0f} s", file=sys.stderr)
+            load = load_test(mutu_url, queries, args.load_test)
+            load_sampler.stop_flag.set()
+            load_sampler.join()
+            load_peak = load_sampler.peak["mutu"]
     finally:
         for p in procs:
             p.terminate()
@@ -367,7 +389,8 @@ def main(argv=None) -> int:
     machine = (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
                f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at end, "
                f"size {args.size}, {args.seconds:g} s per cell, MUTU_MAX_CONCURRENT_QUERIES="
-               f"{args.max_concurrent_queries if args.max_concurrent_queries is not None else 'default'}")
+               f"{args.max_concurrent_queries if args.max_concurrent_queries is not None else 'default'}"
+               f", MUTU_RESULT_CACHE_MB={args.result_cache_mb:g}")
     print(f"\nMachine: nproc {os.cpu_count()}, {machine}")
     print("\n| query | N | mutu p50 | mutu p99 | mutu req/s | oxigraph p50 | oxigraph p99 | "
           "oxigraph req/s | ratio p50 | added ms p50 | rows mutu/ox | errors |")
@@ -387,7 +410,8 @@ def main(argv=None) -> int:
           f"oxigraph serve {peak['oxigraph'] / 1024:.0f} MiB")
     if load:
         t = load["total"]
-        print(f"\nLoad test: {load['clients']} clients, {load['seconds']} s, {t['requests']} "
+        print(f"\nLoad test (a fresh Mutu server with the shipped defaults; peak RSS "
+              f"{load_peak / 1024:.0f} MiB): {load['clients']} clients, {load['seconds']} s, {t['requests']} "
               f"requests ({t['rps']:.1f}/s), {t['errors']} errors, p50 {fmt(t['p50_ms'])} ms, "
               f"p99 {fmt(t['p99_ms'])} ms")
         print("\n| kind | requests | errors | p50 ms | p99 ms |\n|---|---|---|---|---|")
@@ -401,7 +425,7 @@ def main(argv=None) -> int:
         {"machine": machine, "nproc": os.cpu_count(), "loadavg": os.getloadavg(),
          "size": args.size, "seconds_per_cell": args.seconds, "dataset_semantics":
          f"default-graph-uri={GRAPH} on both servers", "cells": rows,
-         "peak_rss_kib": peak, "load_test": load}, indent=2))
+         "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak}, indent=2))
     return 1 if load and load["total"]["errors"] else 0
 
 

@@ -98,6 +98,12 @@ def pages(slugs: dict) -> list[tuple[str, str]]:
         ("event", f"/event/{slugs['event']}"),
         ("categories", "/categories"),
         ("category", "/category/alimentation"),
+        ("places.geojson", "/places.geojson"),
+        ("events.ics", "/events.ics"),
+        ("resources", "/resources"),
+        ("offers", "/offers"),
+        ("widget/agenda", "/widget/agenda"),
+        ("digest", "/digest"),
     ]
 
 
@@ -145,6 +151,9 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help="comma-separated page names")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--server", action="store_true", help="also measure over HTTP (waitress)")
+    parser.add_argument("--result-cache-mb", type=float, default=64, metavar="MB",
+                        help="MUTU_RESULT_CACHE_MB (default 64, as shipped; 0: every page "
+                             "runs its queries, only the per-state indexes and rows are kept)")
     args = parser.parse_args(argv)
 
     location = ensure_store(args.size)
@@ -154,7 +163,8 @@ def main(argv=None) -> int:
     from app.store.embedded import EmbeddedStore
 
     # Read-only: the benchmark never writes, and two runs (before/after) may share the store.
-    app = create_app({"store": str(location), "secret_key": "bench-only"},
+    app = create_app({"store": str(location), "secret_key": "bench-only",
+                      "result_cache_mb": args.result_cache_mb},
                      store=EmbeddedStore(str(location), read_only=True))
     client = app.test_client()
     slugs = {"alternative": "bench-5000", "place": "bench-5000", "event": "bench-25000"}
@@ -196,7 +206,8 @@ def main(argv=None) -> int:
 
     ref_bare = base["bare-select"]["p50_ms"]
     ref_desc = base["describe"]["p50_ms"]
-    print(f"store: {location} ({(location / 'READY').read_text().strip()} triples in the bench graph + demo)")
+    print(f"store: {location} ({(location / 'READY').read_text().strip()} triples in the bench graph + demo), "
+          f"MUTU_RESULT_CACHE_MB={args.result_cache_mb:g}")
     print(f"baselines (pyoxigraph, no Flask): bare SELECT LIMIT 1 p50 {ref_bare:.2f} ms, "
           f"DESCRIBE one event p50 {ref_desc:.2f} ms")
     header = f"{'page':24} {'first':>9} {'p50':>9} {'p99':>9} {'/bare':>7} {'/describe':>9}"
@@ -210,7 +221,7 @@ def main(argv=None) -> int:
             line += f" {r['http']['p50_ms']:8.1f}  {r['http']['p99_ms']:8.1f}"
         print(line)
     if args.json:
-        Path(args.json).write_text(json.dumps({"store": str(location), "baselines": base,
+        Path(args.json).write_text(json.dumps({"store": str(location), "result_cache_mb": args.result_cache_mb, "baselines": base,
                                                "pages": results}, indent=2))
     return 0
 
