@@ -34,6 +34,11 @@ def supported(store) -> bool:
     return callable(getattr(type(store), "bulk_load_ntriples", None))
 
 
+# Regular expressions scan the bytes several times faster than `in` here.
+_SUSPECT = re.compile(rb"http://schema\.org/|\\[uU]")
+_BLANK = re.compile(rb"_:")
+
+
 def eligible(store, fmt: str, data: bytes, *, dry_run: bool) -> bool:
     """True when the fast path gives exactly what parse -> normalise -> validate -> write gives."""
     if fmt != "ntriples" or (not dry_run and not supported(store)):
@@ -42,9 +47,8 @@ def eligible(store, fmt: str, data: bytes, *, dry_run: bool) -> bool:
         return False  # those literals need a per-triple rewrite for the SHACL engine
     # schema.org over http is rewritten by normalise(); an IRI can only spell it out in full,
     # or with \u escapes: parse just those lines and check.
-    if b"http://schema.org/" in data or b"\\u" in data or b"\\U" in data:
-        suspects = b"\n".join(line for line in data.split(b"\n")
-                              if b"http://schema.org/" in line or b"\\u" in line or b"\\U" in line)
+    if _SUSPECT.search(data):
+        suspects = b"".join(data[start:end] for start, end in _lines_with(_SUSPECT, data))
         try:
             for quad in ox.parse(suspects, format=_NT):
                 if any(_https(term) != term for term in (quad.subject, quad.predicate, quad.object)):
@@ -54,15 +58,32 @@ def eligible(store, fmt: str, data: bytes, *, dry_run: bool) -> bool:
     return True
 
 
+def _lines_with(pattern: re.Pattern, data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each line holding a match, newline included, in order."""
+    spans, end = [], 0
+    for match in pattern.finditer(data):
+        if match.start() < end:
+            continue  # a second match on the same line
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        end = data.find(b"\n", match.start())
+        end = len(data) if end < 0 else end + 1
+        spans.append((start, end))
+    return spans
+
+
 def _split_blank_lines(data: bytes) -> tuple[bytes, bytes]:
     """(lines without any blank node, lines that may hold one): N-Triples writes every blank
     node as _:label, and only the second part needs fresh labels in the shared store."""
-    if b"_:" not in data:
+    spans = _lines_with(_BLANK, data)
+    if not spans:
         return data, b""
-    plain, blank = [], []
-    for line in data.split(b"\n"):
-        (blank if b"_:" in line else plain).append(line)
-    return b"\n".join(plain), b"\n".join(blank)
+    plain, blank, position = [], [], 0
+    for start, end in spans:
+        plain.append(data[position:start])
+        blank.append(data[start:end])
+        position = end
+    plain.append(data[position:])
+    return b"".join(plain), b"\n".join(blank)
 
 
 class _DiskLoad(threading.Thread):
@@ -163,9 +184,8 @@ def load_new_graph(store, data: bytes, *, graph: str, source: str, make_meta, ma
 
 def _originals(data: bytes, datatypes) -> set:
     """The literals of `data` with one of `datatypes`, as written (lexical forms kept)."""
-    markers = [f"<{d.value}>".encode() for d in datatypes]
-    lines = b"\n".join(line for line in data.split(b"\n")
-                       if any(m in line for m in markers) or b"\\u" in line or b"\\U" in line)
+    markers = b"|".join(re.escape(f"<{d.value}>".encode()) for d in datatypes)
+    lines = b"\n".join(data[start:end] for start, end in _lines_with(re.compile(markers + rb"|\\[uU]"), data))
     wanted = set(datatypes)
     return {q.object for q in ox.parse(lines, format=_NT)
             if isinstance(q.object, ox.Literal) and q.object.datatype in wanted}

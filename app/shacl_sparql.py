@@ -477,7 +477,29 @@ class _Evaluator:
                 self.subclasses[cls] = [r["c"] for r in rows] or [self.terms.ox(cls)]
         return self.subclasses[cls]
 
+    def covering_class(self, shape: Shape) -> str | None:
+        """For targets that are all classes: one of the classes (with subclasses) whose
+        instances include those of all the others, as SPARQL text; else None.
+
+        Loads add implied types (every mutu:Event is a schema:Event), so the usual pair of
+        target classes is one class: its instances are then distinct without a DISTINCT or a
+        materialised set, which costs more than the scan."""
+        classes = []
+        for kind, value in shape.targets:
+            found = self._classes(value) if kind == "targetClass" else None
+            if found is None:
+                return None
+            classes.extend(c for c in found if c not in classes)
+        for candidate in classes:
+            if all(not self.store.query(f"ASK {{ ?x a {other} FILTER NOT EXISTS {{ ?x a {candidate} }} }}")
+                   for other in classes if other != candidate):
+                return str(candidate)
+        return None
+
     def target_focus(self, shape: Shape) -> str:
+        cover = self.covering_class(shape)
+        if cover is not None:
+            return f"{{ ?this a {cover} }}"
         parts = []
         for kind, value in shape.targets:
             if kind == "targetClass":
@@ -663,7 +685,10 @@ class _Evaluator:
                     f"SELECT ?this WHERE {{ {focus} }}"), shape, name, with_value=False)
             if n == 0:
                 return []
-            if n == 1:
+            if n == 1 and shape.path_iri is not None:
+                # MINUS (one pass over the predicate) equals NOT EXISTS here: ?this is always bound.
+                rows = self.select(f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {path} ?x }} }}")
+            elif n == 1:
                 rows = self.select(f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?x }} }}")
             else:
                 rows = self.select(f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?x }} }} "
