@@ -12,7 +12,7 @@ import json
 import pyoxigraph as ox
 
 from . import negotiation, reading
-from .namespaces import DCTERMS, PREFIXES, RDF, SCHEMA
+from .namespaces import DCTERMS, MUTU, PREFIXES, RDF, SCHEMA
 from .params import BRUSSELS
 from .store.embedded import GRAPH_FORMATS
 
@@ -190,7 +190,63 @@ def schema_jsonld(d: Description) -> dict:
                 if p.startswith(SCHEMA) and p != RDF + "type":
                     inner[p.removeprefix(SCHEMA)] = _plain(v)
             obj[prop] = inner
+    if SCHEMA + "Offer" in d.types() or SCHEMA + "Demand" in d.types():
+        _offer_or_demand(d, obj)
     return obj
+
+
+# schema:businessFunction takes GoodRelations' business functions: a room or equipment is
+# made available for a while (LeaseOut), a skill or service is provided (ProvideService).
+GR = "http://purl.org/goodrelations/v1#"
+BUSINESS_FUNCTIONS = {MUTU + "room": GR + "LeaseOut", MUTU + "equipment": GR + "LeaseOut",
+                      MUTU + "skill": GR + "ProvideService", MUTU + "service": GR + "ProvideService"}
+
+
+def _offer_or_demand(d: Description, obj: dict) -> None:
+    """Offer / Demand terms: who (offeredBy, or `seeks` from the seeker), price, dates,
+    category; the contact channel (not a property of Offer or Demand) as the alternative's
+    contactPoint. Values come from `d`, so contacts are only those the reader may see."""
+    offer = SCHEMA + "Offer" in d.types()
+    who = [o for o in d.values(SCHEMA + "offeredBy" if offer else MUTU + "soughtBy")
+           if isinstance(o, ox.NamedNode)]
+    categories = [o for o in d.values(MUTU + "category") if isinstance(o, ox.NamedNode)]
+    labels = names([o.value for o in who + categories])
+    contact = {"@type": "ContactPoint"}
+    for prop in ("email", "telephone"):
+        if prop in obj:
+            contact[prop] = obj.pop(prop)
+    nodes = []
+    for o in who:
+        node = {"@id": o.value, "@type": "Organization"}
+        if labels.get(o.value):
+            node["name"] = [_plain(n) for n in labels[o.value]]
+        if len(contact) > 1:
+            node["contactPoint"] = contact
+        nodes.append(node)
+    if nodes and offer:
+        obj["offeredBy"] = nodes if len(nodes) > 1 else nodes[0]
+    elif nodes:
+        obj["@reverse"] = {"seeks": nodes if len(nodes) > 1 else nodes[0]}
+    for prop in ("availabilityStarts", "availabilityEnds"):
+        values = [_plain(v) for v in d.values(SCHEMA + prop)]
+        if values:
+            obj[prop] = values[0]
+    price = [_plain(v) for v in d.values(SCHEMA + "price")]
+    currency = [v.value for v in d.values(SCHEMA + "priceCurrency")]
+    if not price and MUTU + "free" in {o.value for o in d.values(MUTU + "conditions")}:
+        price, currency = [0], currency or ["EUR"]  # schema.org: a price of 0 marks a free offer
+    if price:
+        terms = {"price": price[0], **({"priceCurrency": currency[0]} if currency else {})}
+        if offer:
+            obj.update(terms)
+        else:  # Demand has no price of its own, only a price specification
+            obj["priceSpecification"] = {"@type": "PriceSpecification", **terms}
+    kinds = [BUSINESS_FUNCTIONS[o.value] for o in d.values(MUTU + "offerKind") if o.value in BUSINESS_FUNCTIONS]
+    if offer and kinds:
+        obj["businessFunction"] = {"@id": kinds[0]}
+    if offer and categories:  # Demand has no category
+        obj["category"] = [{"@id": c.value, **({"name": [_plain(n) for n in labels[c.value]]}
+                                               if labels.get(c.value) else {})} for c in categories]
 
 
 def script_json(obj) -> str:
