@@ -12,6 +12,8 @@ Escapes follow pyoxigraph's parser: `\\uXXXX` / `\\UXXXXXXXX` are decoded inside
 
 from __future__ import annotations
 
+import functools
+
 import re
 
 # One alternation, tried in order at each position. Long strings before short ones.
@@ -132,6 +134,15 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def dataset_clauses(query: str, *, base_iri: str | None = None) -> tuple[list[str], list[str]]:
+    """IRIs of the query's FROM and FROM NAMED clauses (see `_dataset_clauses`)."""
+    if len(query) > _CACHED_TEXT:
+        froms, named = _dataset_clauses(query, base_iri=base_iri)
+    else:
+        froms, named = _dataset_clauses_cached(query, base_iri)
+    return list(froms), list(named)
+
+
+def _dataset_clauses(query: str, *, base_iri: str | None = None) -> tuple[list[str], list[str]]:
     """IRIs of the query's FROM and FROM NAMED clauses, resolved against BASE and PREFIX.
 
     Only clauses at the top level (outside any `{ }`) count: that is where SPARQL allows
@@ -215,6 +226,13 @@ def operation_kind(text: str) -> str | None:
 
 
 def service_targets(text: str, *, base_iri: str | None = None) -> list[str | None]:
+    """Endpoints named by SERVICE clauses, resolved; None for `SERVICE ?var`."""
+    if len(text) > _CACHED_TEXT:
+        return _service_targets(text, base_iri=base_iri)
+    return list(_service_targets_cached(text, base_iri))
+
+
+def _service_targets(text: str, *, base_iri: str | None = None) -> list[str | None]:
     """Endpoints named by SERVICE clauses, resolved; None for `SERVICE ?var`."""
     base = base_iri
     prefixes: dict[str, str] = {}
@@ -450,3 +468,19 @@ def with_protocol_dataset(text: str, analysis: UpdateAnalysis, using: list[str],
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
+
+
+# Partner sites send the same few queries again and again: each is tokenised once (twice per
+# request otherwise, about 1-2 ms for a named query). Long texts are not kept.
+_CACHED_TEXT = 16 * 1024
+
+
+@functools.lru_cache(maxsize=512)
+def _dataset_clauses_cached(query: str, base_iri: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    froms, named = _dataset_clauses(query, base_iri=base_iri)
+    return tuple(froms), tuple(named)
+
+
+@functools.lru_cache(maxsize=512)
+def _service_targets_cached(text: str, base_iri: str | None) -> tuple[str | None, ...]:
+    return tuple(_service_targets(text, base_iri=base_iri))
