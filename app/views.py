@@ -111,9 +111,11 @@ def vendor(path: str):
 
 COUNTS = """PREFIX schema: <https://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX mutu: <https://w3id.org/mutu/ns#>
 SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
   VALUES (?kind ?type) { ("alternatives" schema:Organization) ("places" schema:Place)
-                         ("events" schema:Event) ("categories" skos:Concept) }
+                         ("events" schema:Event) ("categories" skos:Concept)
+                         ("documents" mutu:Document) ("offers" mutu:Offer) ("requests" mutu:Request) }
   ?x a ?type } GROUP BY ?kind"""
 
 

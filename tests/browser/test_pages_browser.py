@@ -86,7 +86,7 @@ def test_home_shows_counts(page, server):
     page.goto(server + "/")
     assert page.locator("html").get_attribute("lang") == "en"
     counts = page.locator(".counts li strong").all_inner_texts()
-    assert len(counts) == 5 and all(int(n) > 0 for n in counts)
+    assert len(counts) == 8 and all(int(n) > 0 for n in counts)  # 7 kinds and the datasets
     assert page.locator(".events li").count() > 0
     shot(page, "home")
     assert page.errors == []
