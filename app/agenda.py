@@ -158,6 +158,15 @@ def simple(filters: EventFilters) -> bool:
 
 def page(filters: EventFilters) -> tuple[list[dict], bool]:
     """The rows of one agenda page (same columns as queries/events.rq) and whether more follow."""
+    events = page_events(filters)
+    if not events:
+        return [], False
+    return filters.paging.cut(details(events))
+
+
+def page_events(filters: EventFilters) -> list[str]:
+    """The events of one page (N-Triples IRIs, soonest first), one more than `per_page` when
+    more follow: the selection of queries/events.rq, from the index and the filter sets."""
     keep = None
     if not simple(filters):
         from . import lists
@@ -171,6 +180,4 @@ def page(filters: EventFilters) -> tuple[list[dict], bool]:
     else:
         window = index().window(start, end, 0, len(index().events))
         events = lists.walk(window, lambda e: keep(e[1:-1]), filters.paging.offset, filters.paging.limit)
-    if not events:
-        return [], False
-    return filters.paging.cut(details(events))
+    return events
