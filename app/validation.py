@@ -465,12 +465,32 @@ def default_shapes() -> rdflib.Graph:
             graph = _new_graph()
             for path in paths:
                 graph.parse(path, format="turtle")
-            # pyshacl adds a few "system" triples to the shapes graph on each run. Let it do so
-            # once here, under the lock, so later runs on other threads only re-add existing
-            # triples and the shared graph no longer changes (this also checks the shapes load).
-            _run_engine(rdflib.Graph(), graph)
             _shapes_cache = graph
         return _shapes_cache
+
+
+_pyshacl_copy: rdflib.Graph | None = None
+
+
+def _pyshacl_shapes(shapes: rdflib.Graph) -> rdflib.Graph:
+    """The shapes graph to hand to pyshacl: for the shared default shapes, a copy of its own.
+
+    pyshacl adds a few "system" triples to the shapes graph on each run. The copy gets them
+    once, under the lock, so later runs on other threads only re-add existing triples, and the
+    shared graph never changes (the SPARQL engine then never needs pyshacl, slow to import)."""
+    global _pyshacl_copy
+    if shapes is not _shapes_cache:
+        return shapes
+    with _shapes_lock:
+        if _pyshacl_copy is None:
+            import pyshacl
+
+            copy = _new_graph()
+            copy += shapes
+            pyshacl.validate(rdflib.Graph(), shacl_graph=copy, inference="none",
+                             allow_warnings=True, advanced=False, abort_on_first=False)
+            _pyshacl_copy = copy
+        return _pyshacl_copy
 
 
 # --------------------------------------------------------------------------- validation
@@ -501,7 +521,7 @@ def _run_engine(data: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
 
     try:
         _conforms, results_graph, _text = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", allow_warnings=True,
+            data, shacl_graph=_pyshacl_shapes(shapes), inference="none", allow_warnings=True,
             advanced=False, abort_on_first=False)
     except Exception as exc:
         raise MutuError("SHACL validation could not run", detail=f"{type(exc).__name__}: {exc}") from exc
