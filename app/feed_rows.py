@@ -1,18 +1,19 @@
-"""The rows of the event feeds, fast on a large store.
+"""The rows of the event and place feeds, fast on a large store.
 
 `queries/feed-events.rq` sorts every upcoming event before cutting a page: at 10M triples
 (550k events) that took 98 s, far past any deadline. The feeds pick the page the way the
 agenda does (`agenda.page_events`: the per-state start index and filter sets), then read the
 columns of feed-events.rq for those events only, each part an index lookup (LATERAL), and
-keep the rows for the store state (`agenda.cached_rows`). tests/integration/test_page_speed.py
-checks that the rows equal the named query's.
+keep the rows for the store state (`agenda.cached_rows`). The place feeds do the same with
+the sorted places of /places (`lists.places_iris`; feed-places.rq took 16 s at 10M).
+tests/integration/test_page_speed.py checks that the rows equal the named queries'.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from . import agenda, reading
+from . import agenda, lists, reading
 from .filters import EventFilters, Paging
 
 # The columns of queries/feed-events.rq; {events} is a VALUES list of IRIs from the index
@@ -88,3 +89,43 @@ def events(found: EventFilters, paging: Paging) -> tuple[list[dict], bool]:
     """One feed page of events (the rows of queries/feed-events.rq) and whether more follow."""
     chosen = agenda.page_events(dataclasses.replace(found, paging=paging))
     return paging.cut(agenda.cached_rows("feeds.events", chosen, _fetch))
+
+
+# The columns of queries/feed-places.rq; {places} is a VALUES list of IRIs from the store.
+PLACE_DETAILS = """PREFIX schema: <https://schema.org/>
+PREFIX mutu: <https://w3id.org/mutu/ns#>
+SELECT ?place
+       (SAMPLE(?nf) AS ?name_fr) (SAMPLE(?nn) AS ?name_nl) (SAMPLE(?ne) AS ?name_en) (SAMPLE(?n0) AS ?name)
+       (SAMPLE(?st) AS ?street) (SAMPLE(?pc) AS ?postcode) (SAMPLE(?lo) AS ?locality)
+       (SAMPLE(?la) AS ?latitude) (SAMPLE(?lg) AS ?longitude) (SAMPLE(?u) AS ?url)
+       (GROUP_CONCAT(DISTINCT STR(?cat); SEPARATOR=" ") AS ?categories)
+WHERE {
+  VALUES ?place { {places} }
+  LATERAL {
+    OPTIONAL { ?place schema:name ?n0 FILTER (LANG(?n0) = "") }
+    OPTIONAL { ?place schema:name ?nf FILTER (LANG(?nf) = "fr") }
+    OPTIONAL { ?place schema:name ?nn FILTER (LANG(?nn) = "nl") }
+    OPTIONAL { ?place schema:name ?ne FILTER (LANG(?ne) = "en") }
+    OPTIONAL { ?place schema:url ?u }
+  }
+  LATERAL {
+    OPTIONAL { ?place schema:address ?address .
+               OPTIONAL { ?address schema:streetAddress ?st }
+               OPTIONAL { ?address schema:postalCode ?pc }
+               OPTIONAL { ?address schema:addressLocality ?lo } }
+  }
+  LATERAL { OPTIONAL { ?place schema:geo ?geo . ?geo schema:latitude ?la ; schema:longitude ?lg } }
+  LATERAL { OPTIONAL { ?x2 schema:location ?place ; mutu:category ?cat } }
+}
+GROUP BY ?place"""
+
+
+def _fetch_places(places: list[str]) -> dict[str, dict]:
+    rows = reading.select(PLACE_DETAILS.replace("{places}", " ".join(f"<{p}>" for p in places)))
+    return {row["place"].value: row for row in rows}
+
+
+def places(found, paging: Paging) -> tuple[list[dict], bool]:
+    """One feed page of places (the rows of queries/feed-places.rq) and whether more follow."""
+    chosen = lists.places_iris(dataclasses.replace(found, paging=paging))
+    return paging.cut(agenda.cached_rows("feeds.places", chosen, _fetch_places))

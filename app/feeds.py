@@ -84,11 +84,6 @@ def _bindings(query_name: str, found, paging: filters.Paging) -> dict:
     return {k: v for k, v in values.items() if k in declared}
 
 
-def _rows(query_name: str, found, paging: filters.Paging, lang: str) -> tuple[list[dict], bool]:
-    _, rows = reading.named(query_name, None, **_bindings(query_name, found, paging))
-    return paging.cut(rows)
-
-
 def _next_link(response: Response, paging: filters.Paging, more: bool) -> Response:
     if more:
         args = MultiDict(request.args)
@@ -113,7 +108,7 @@ def _list_rows(kind: str) -> tuple[list[dict], filters.Paging, bool, str]:
     parse = filters.alternative_filters if kind == "alternatives" else filters.place_filters
     found = parse(args, settings().base_iri)
     if kind != "alternatives":
-        rows, more = _rows(f"feed-{kind}", found, paging, lang)
+        rows, more = feed_rows.places(found, paging)  # the rows of queries/feed-places.rq, fast
         return [feed_formats.record(r, lang) for r in rows], paging, more, lang
     # One row per identity cluster (its representative), with the other members and all sources.
     _, rows = clusters.named("feed-alternatives", None, **_bindings("feed-alternatives", found, paging))

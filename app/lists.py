@@ -204,6 +204,11 @@ def alternatives_page(f, hidden: tuple[str, ...] = ()) -> list[dict] | None:
 
 def places_page(f) -> list[dict]:
     """Rows of /places (columns of queries/places.rq)."""
+    return details(PLACE_DETAILS, "place", places_iris(f))
+
+
+def places_iris(f) -> list[str]:
+    """The places of one page of /places (IRI order, one more than per_page when more follow)."""
     sets = []
     if f.category is not None:
         members = in_category(f.category)
@@ -212,8 +217,7 @@ def places_page(f) -> list[dict]:
     places = places_of_commune(f.bindings())
     if places is not None:
         sets.append(places)
-    iris = walk(places_sorted(), _all(sets), f.paging.offset, f.paging.limit)
-    return details(PLACE_DETAILS, "place", iris)
+    return walk(places_sorted(), _all(sets), f.paging.offset, f.paging.limit)
 
 
 def event_filter(f):

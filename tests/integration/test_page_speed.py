@@ -136,6 +136,24 @@ def test_event_feed_rows_match_the_named_query(demo_app, category, commune):
                     assert len(got) >= 4  # the comparison is not between two empty pages
 
 
+@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize("commune", COMMUNES)
+def test_place_feed_rows_match_the_named_query(demo_app, category, commune):
+    from app import feed_rows
+
+    with demo_app.test_request_context("/"):
+        for page, per_page in ((1, 500), (2, 4), (3, 5)):
+            f = filters.place_filters(_args(category, commune, 1, 50), BASE)
+            paging = filters.Paging(page, per_page)
+            _, expected = reading.named("feed-places", {}, **{**f.bindings(), **paging.bindings()})
+            expected, more_expected = paging.cut(expected)
+            got, more = feed_rows.places(f, paging)
+            assert _cells(got) == _cells(expected), (category, commune, page)
+            assert more == more_expected
+            if page == 1 and not category and not commune:
+                assert len(got) >= 20
+
+
 def test_incoming_links_and_names_of_a_demo_alternative(demo_app):
     with demo_app.test_request_context("/"):
         row = reading.select("SELECT ?o (COUNT(?e) AS ?n) WHERE { ?e <https://schema.org/organizer> ?o } "
