@@ -625,22 +625,38 @@ class _Evaluator:
                 condition = self.value_condition(shape, name, params)
                 if condition is not None:
                     conditions[index] = condition
-        if len(conditions) < 2:
+        # minCount 1 on a predicate joins the same pass: an OPTIONAL value, missing or not.
+        missing = None
+        if shape.path_iri is not None and conditions:
+            missing = next((i for i, (name, params) in enumerate(shape.constraints)
+                            if name == "minCount" and params["minCount"] == 1), None)
+        if len(conditions) + (missing is not None) < 2:
             return {}
         pattern, v = self.pairs(focus, shape)
         flags = {index: self.var("b") for index in conditions}
-        binds = " ".join(f"BIND(({conditions[i]}) AS {flags[i]})" for i in conditions)
+        if missing is not None:
+            pattern = f"{focus} OPTIONAL {{ ?this {shape.path_sparql} ?value }}"
+            # A condition is only evaluated on a value: on an unbound one it could be true.
+            binds = " ".join(f"BIND(IF(BOUND(?value), ({conditions[i]}), false) AS {flags[i]})"
+                             for i in conditions)
+            flags[missing] = self.var("b")
+            binds += f" BIND(!BOUND(?value) AS {flags[missing]})"
+        else:
+            binds = " ".join(f"BIND(({conditions[i]}) AS {flags[i]})" for i in conditions)
         keep = " || ".join(flags.values())
         select = "?this" if v == "?this" else "?this ?value"
         rows = self.select(f"SELECT DISTINCT {select} {' '.join(flags.values())} WHERE "
                            f"{{ {pattern} {binds} FILTER({keep}) }}")
         out = {}
-        for index in conditions:
+        for index in flags:
             flag = flags[index][1:]
             hits = [r for r in rows if r[flag] is not None and r[flag].value == "true"]
             name = shape.constraints[index][0]
-            out[index] = self._results(hits, shape, name,
-                                       value_key="value" if shape.is_property else "this")
+            if index == missing:
+                out[index] = self._results(hits, shape, name, with_value=False)
+            else:
+                out[index] = self._results(hits, shape, name,
+                                           value_key="value" if shape.is_property else "this")
         return out
 
     # -- whole-store facts that let a constraint be skipped (same results, less work)
