@@ -210,6 +210,13 @@ class Shape:
         return self.path is not None
 
 
+def _queries(shape: Shape, depth: int = 0) -> int:
+    """About how many queries evaluating a shape makes (nested shapes count, up to a depth)."""
+    if depth > 4:
+        return 100
+    return len(shape.constraints) + sum(_queries(p, depth + 1) for p in shape.properties)
+
+
 class Program:
     """A compiled shapes graph."""
 
@@ -522,11 +529,14 @@ class _Evaluator:
                     raise Unsupported("targetObjectsOf needs an IRI")
                 parts.append(f"{self.var()} <{value}> ?this .")
         union = " UNION ".join("{ " + p + " }" for p in parts)
+        distinct = f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+        if _queries(shape) <= 2:
+            return distinct  # writing the set costs more than evaluating it once or twice
         # Materialised once (in the store, no round trip through Python): every constraint of
         # the shape then scans this small graph instead of re-evaluating the targets.
         iri = f"urn:x-mutu:shacl:set:{self.name}{next(self.counter)}"
         self.store.update(f"INSERT {{ GRAPH <{iri}> {{ <urn:x-mutu:shacl:s> {_MEMBER} ?this }} }} "
-                          f"WHERE {{ {union} }}")
+                          f"WHERE {distinct}")
         self.scratch.append(ox.NamedNode(iri))
         return f"{{ {self.in_set(iri, '?this')} }}"
 
@@ -701,10 +711,7 @@ class _Evaluator:
                     f"SELECT ?this WHERE {{ {focus} }}"), shape, name, with_value=False)
             if n == 0:
                 return []
-            if n == 1 and shape.path_iri is not None:
-                # MINUS (one pass over the predicate) equals NOT EXISTS here: ?this is always bound.
-                rows = self.select(f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {path} ?x }} }}")
-            elif n == 1:
+            if n == 1:
                 rows = self.select(f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?x }} }}")
             else:
                 rows = self.select(f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?x }} }} "
@@ -989,11 +996,18 @@ class _Evaluator:
         bad = [f for f, c in counts.items() if (c < n if name == "qualifiedMinCount" else c > n)]
         return [RawResult(f, None, shape, comp) for f in bad]
 
+    def evaluate_top(self, shape: Shape) -> list[RawResult]:
+        """Results of a shape over its targets; nothing to do when it has no target at all."""
+        focus = self.target_focus(shape)
+        if not self.store.query(f"ASK {{ {focus} }}"):
+            return []
+        return self.evaluate(shape, focus)
+
     def run(self) -> list[RawResult]:
         out = []
         try:
             for shape in self.p.top_level():
-                out.extend(self.evaluate(shape, self.target_focus(shape)))
+                out.extend(self.evaluate_top(shape))
         finally:
             self.cleanup()
         return out
@@ -1136,8 +1150,7 @@ def _evaluate(program: Program, store: ox.Store, terms: Terms) -> list[RawResult
                     index = next(jobs, None)
                 if index is None:
                     return
-                shape = shapes[index]
-                results[index] = evaluator.evaluate(shape, evaluator.target_focus(shape))
+                results[index] = evaluator.evaluate_top(shapes[index])
         except BaseException as error:  # re-raised below, on the caller's thread
             errors.append(error)
         finally:
