@@ -15,8 +15,8 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False
 
-    from . import result_cache
-    from . import api, auth, changes, digest_views, errors_http, feeds, freshness, graphstore, queries, self_service, sparql, state, views, widgets
+    from . import (api, auth, changes, digest_views, documents, errors_http, feeds, freshness, graphstore,
+                   offers, queries, result_cache, self_service, sparql, state, views, widgets)
 
     # Fail fast, naming the file, on a broken queries/*.rq (before the store is opened).
     queries.registry(reload=True)
@@ -30,9 +30,7 @@ def create_app(config: dict | Settings | None = None, *, store=None) -> Flask:
     api.init_app(app)
     feeds.init_app(app)
     views.init_app(app)
-    from . import offers
     offers.init_app(app)  # /offers, /offer/<slug>, /request/<slug> and their feeds
-    from . import documents
     documents.init_app(app)  # /resources, /document/<slug> and their feeds
     digest_views.init_app(app)
     widgets.init_app(app)
