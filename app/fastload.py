@@ -96,7 +96,9 @@ class _DiskLoad(threading.Thread):
 
     def run(self):
         try:
-            self.store.bulk_load_ntriples(self.graph, self.data)
+            # Lenient (~30% faster): the in-memory load parses the same bytes strictly, and the
+            # graph is dropped, never committed, when that parse fails.
+            self.store.bulk_load_ntriples(self.graph, self.data, lenient=True)
         except BaseException as error:  # re-raised by the loading thread after join()
             self.error = error
 

@@ -189,10 +189,13 @@ class EmbeddedStore(Store):
             quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
             ox.serialize(quads, out, format=ox.RdfFormat.N_QUADS)
 
-    def bulk_load_ntriples(self, graph: str, data: bytes):
-        """Bulk-load N-Triples bytes into a graph (no transaction: for a graph no reader sees)."""
+    def bulk_load_ntriples(self, graph: str, data: bytes, *, lenient: bool = False):
+        """Bulk-load N-Triples bytes into a graph (no transaction: for a graph no reader sees).
+
+        `lenient` skips the parser's checks: only for bytes that a strict parse accepts."""
         # Called from a thread: the catalog update that makes the graph visible counts as the write.
-        self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph),
+                              lenient=lenient)
 
     def bulk_add(self, quads: Iterable[ox.Quad]):
         self._store.bulk_extend(quads)
