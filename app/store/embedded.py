@@ -150,8 +150,9 @@ class EmbeddedStore(Store):
             raise QueryEvaluationError(f"update failed: {error}") from None
 
     def named_graphs(self):
+        # One quad is enough to know a graph is not empty (counting took 6.5 s for a 1M graph).
         return {g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
-                and self.graph_size(g.value) > 0}
+                and self._has_quads(g)}
 
     def graph_triples(self, graph):
         return [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
