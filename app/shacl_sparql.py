@@ -635,6 +635,8 @@ class _Evaluator:
                 condition = self.value_condition(shape, name, params)
                 if condition is not None:
                     conditions[index] = condition
+        if shape.is_property and any("EXISTS" in c for c in conditions.values()):
+            return self.fused_by_value(shape, focus, conditions)
         # minCount 1 on a predicate joins the same pass: an OPTIONAL value, missing or not.
         missing = None
         if shape.path_iri is not None and conditions:
@@ -667,6 +669,29 @@ class _Evaluator:
             else:
                 out[index] = self._results(hits, shape, name,
                                            value_key="value" if shape.is_property else "this")
+        return out
+
+    def fused_by_value(self, shape: Shape, focus: str, conditions: dict) -> dict:
+        """Like fused_value_results, with the conditions evaluated once per distinct value: a
+        condition depends on the value alone, and lookups (EXISTS) cost more than the pass.
+        The focus nodes of the (usually no) failing values are then found in a second query."""
+        pattern, _ = self.pairs(focus, shape)
+        flags = {index: self.var("b") for index in conditions}
+        binds = " ".join(f"BIND(({conditions[i]}) AS {flags[i]})" for i in conditions)
+        keep = " || ".join(flags.values())
+        rows = self.select(f"SELECT ?value {' '.join(flags.values())} WHERE {{ {{ SELECT DISTINCT ?value "
+                           f"WHERE {{ {pattern} }} }} {binds} FILTER({keep}) }}")
+        out = {index: [] for index in conditions}
+        if not rows:
+            return out
+        failing = {r["value"]: r for r in rows}
+        pairs = self.select(f"SELECT DISTINCT ?this ?value WHERE {{ {pattern} "
+                            f"{self.in_set(self.node_set(failing), '?value')} }}")
+        for index in conditions:
+            flag = flags[index][1:]
+            hits = [r for r in pairs
+                    if failing[r["value"]][flag] is not None and failing[r["value"]][flag].value == "true"]
+            out[index] = self._results(hits, shape, shape.constraints[index][0], value_key="value")
         return out
 
     # -- whole-store facts that let a constraint be skipped (same results, less work)
