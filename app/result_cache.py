@@ -9,6 +9,9 @@ and it can be kept. Remote stores (written by other workers too) are never cache
 Results of queries that are not functions of the data are never kept: NOW(), RAND(), UUID(),
 STRUUID(), BNODE() and SERVICE (another server's data). The test is a word match on the text,
 so a literal that happens to contain one of these words only costs a cache miss.
+
+Identical queries arriving while one of them is being evaluated wait for that evaluation
+instead of running again (at most the query deadline), so a burst costs one evaluation.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
         self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._running: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable):
@@ -47,6 +51,21 @@ class ResultCache:
             self._items.move_to_end(key)
             self.hits += 1
             return found[0]
+
+    def lead(self, key: Hashable) -> tuple[bool, threading.Event]:
+        """(True, event) for the first caller evaluating `key`; (False, its event) for others."""
+        with self._lock:
+            running = self._running.get(key)
+            if running is not None:
+                return False, running
+            running = self._running[key] = threading.Event()
+            return True, running
+
+    def finish(self, key: Hashable, done: threading.Event) -> None:
+        """The leader's evaluation of `key` ended (kept or not): wake the callers waiting for it."""
+        with self._lock:
+            self._running.pop(key, None)
+        done.set()
 
     def put(self, key: Hashable, value, size: int) -> None:
         if size > self.max_bytes // _BIGGEST_SHARE:
@@ -84,9 +103,22 @@ def cached(parts: tuple, sparql: str, compute: Callable[[], object], size: Calla
     found = store_cache.get(key)
     if found is not None:
         return found
-    value = compute()
-    store_cache.put(key, value, size(value))
-    return value
+    leader, done = store_cache.lead(key)
+    if not leader:
+        # The same query is being evaluated for another reader: wait for its answer rather
+        # than evaluate it again (a burst of identical requests costs one evaluation).
+        settings = current_app.config["MUTU"]
+        done.wait((settings.query_timeout + settings.query_queue_seconds) or None)
+        found = store_cache.get(key)
+        if found is not None:
+            return found
+        return compute()  # the first evaluation failed or was too big to keep: ours decides
+    try:
+        value = compute()
+        store_cache.put(key, value, size(value))
+        return value
+    finally:
+        store_cache.finish(key, done)
 
 
 def rows_size(rows: list[dict]) -> int:

@@ -84,3 +84,60 @@ def test_the_cache_is_bounded_and_can_be_turned_off(tmp_path):
     assert result_cache._KEY in app.extensions and app.extensions[result_cache._KEY] is None
     response = app.test_client().get("/sparql", query_string={"query": "ASK {}"}, headers=JSON)
     assert response.status_code == 200
+
+
+def test_a_burst_of_identical_queries_is_evaluated_once(app):
+    import threading
+    import time
+
+    evaluations, answers = [], []
+
+    def slow():
+        evaluations.append(1)
+        time.sleep(0.3)
+        return ["answer"]
+
+    def reader():
+        with app.app_context():
+            answers.append(result_cache.cached(("burst",), "SELECT * {}", slow, lambda v: 10))
+
+    threads = [threading.Thread(target=reader) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [["answer"]] * 6
+    assert len(evaluations) == 1
+
+
+def test_a_failed_evaluation_lets_the_others_try(app):
+    import threading
+    import time
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        time.sleep(0.2)
+        if len(calls) == 1:
+            raise RuntimeError("first evaluation fails")
+        return ["second"]
+
+    outcomes = []
+
+    def reader():
+        with app.app_context():
+            try:
+                outcomes.append(result_cache.cached(("flaky",), "SELECT * {}", flaky, lambda v: 10))
+            except RuntimeError as error:
+                outcomes.append(str(error))
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.02)
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("first evaluation fails") == 1
+    assert outcomes.count(["second"]) == 2
+    assert len(calls) <= 3
