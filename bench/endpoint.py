@@ -6,8 +6,8 @@
 Data: the generated file (`bench/out/<size>.nt`, generated when missing with seed 42 and
 today 2026-11-28) bulk-loaded into the public graph https://mutu.brussels/graph/bench with
 its catalog record plus the demo data (`bench/pages.py`'s `ensure_store`, built once in
-`bench/out/store-<size>`), copied to a fresh temp directory for each run. Oxigraph gets the
-same file through `oxigraph load --graph https://mutu.brussels/graph/bench` in another temp dir.
+`bench/out/store-<size>`), copied to a fresh temp directory for each run. `oxigraph serve` gets
+another copy of the same store directory (same files, so only the servers differ).
 
 Both servers run as real processes on free loopback ports. Each query (every named query of
 queries/*.rq with its defaults bound, plus `ASK {}`) is sent by GET with
@@ -62,16 +62,6 @@ from pages import GRAPH, SIZES, ensure_store  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 ACCEPT = {"Accept": "application/sparql-results+json"}
-
-
-def ensure_file(label: str) -> Path:
-    path = OUT / f"{label}.nt"
-    if not path.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--triples",
-                        str(SIZES[label]), "--out", str(path), "--seed", "42",
-                        "--today", "2026-11-28"], check=True)
-    return path
 
 
 def free_port() -> int:
@@ -153,9 +143,10 @@ def start_mutu(store_dir: Path, port: int, log, cap: int | None,
                              "--port", str(port)], cwd=ROOT, stdout=log, stderr=log, env=env)
 
 
-def start_oxigraph(nt: Path, location: Path, port: int, log) -> subprocess.Popen:
-    subprocess.run([str(OXIGRAPH), "load", "--location", str(location), "--file", str(nt),
-                    "--graph", GRAPH], check=True, stdout=log, stderr=log)
+def start_oxigraph(built: Path, location: Path, port: int, log) -> subprocess.Popen:
+    # A copy of the very store directory Mutu serves (same version, same files, same layout):
+    # the ratio then measures Mutu, not two ways of loading the same file.
+    shutil.copytree(built, location, ignore=shutil.ignore_patterns("LOCK"))
     return subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location), "--bind",
                              f"127.0.0.1:{port}"], stdout=log, stderr=log)
 
@@ -320,7 +311,6 @@ def main(argv=None) -> int:
     queries = {name: q.sparql(q.parse_params({})) for name, q in sorted(registry().items())}
     measured = dict(queries, ask="ASK {}")
 
-    nt = ensure_file(args.size)
     built = ensure_store(args.size)
     tmp = Path(tempfile.mkdtemp(prefix="mutu-endpoint-"))
     procs: list[subprocess.Popen] = []
@@ -332,7 +322,7 @@ def main(argv=None) -> int:
         mutu = start_mutu(mutu_dir, mutu_port, log, args.max_concurrent_queries, args.result_cache_mb)
         procs.append(mutu)
         t0 = time.perf_counter()
-        ox = start_oxigraph(nt, tmp / "oxigraph", ox_port, log)
+        ox = start_oxigraph(built, tmp / "oxigraph", ox_port, log)
         procs.append(ox)
         mutu_url = f"http://127.0.0.1:{mutu_port}"
         urls = {"mutu": mutu_url + "/sparql", "oxigraph": f"http://127.0.0.1:{ox_port}/query"}
