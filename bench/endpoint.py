@@ -3,8 +3,8 @@
     python bench/endpoint.py [--size 100k] [--seconds 2.5] [--clients 1,4,16]
                              [--load-test 60] [--json bench/out/endpoint.json]
 
-Data: the generated file (`bench/out/<size>.nt`, generated when missing with seed 42 and
-today 2026-11-28) bulk-loaded into the public graph https://mutu.brussels/graph/bench with
+Data: the generated file (`bench/out/<size>.nt`, made by bench/generate.py when missing)
+bulk-loaded into the public graph https://mutu.brussels/graph/bench with
 its catalog record plus the demo data (`bench/pages.py`'s `ensure_store`, built once in
 `bench/out/store-<size>`), copied to a fresh temp directory for each run. `oxigraph serve` gets
 another copy of the same store directory (same files, so only the servers differ).
