@@ -133,8 +133,8 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None
 
 
 def start_mutu(store_dir: Path, port: int, log, cap: int | None,
-               cache_mb: float | None = None) -> subprocess.Popen:
-    env = dict(os.environ)
+               cache_mb: float | None = None, extra: dict | None = None) -> subprocess.Popen:
+    env = dict(os.environ, **(extra or {}))
     if cap is not None:
         env["MUTU_MAX_CONCURRENT_QUERIES"] = str(cap)
     if cache_mb is not None:
@@ -302,6 +302,8 @@ def main(argv=None) -> int:
                         help="MUTU_RESULT_CACHE_MB for the comparison with oxigraph (default 0: "
                              "every request evaluated, like oxigraph); the load test runs on a "
                              "fresh server with the shipped defaults")
+    parser.add_argument("--load-env", action="append", default=[], metavar="MUTU_X=VALUE",
+                        help="a setting for the load test's server (repeatable; printed with the results)")
     parser.add_argument("--json", default=str(OUT / "endpoint.json"))
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.clients.split(",")]
@@ -355,7 +357,8 @@ def main(argv=None) -> int:
             # The service as shipped (default cap, queue and result cache), on a fresh process.
             mutu.terminate()
             mutu.wait(30)
-            mutu = start_mutu(mutu_dir, mutu_port, log, None)
+            load_env = dict(item.split("=", 1) for item in args.load_env)
+            mutu = start_mutu(mutu_dir, mutu_port, log, None, extra=load_env)
             procs.append(mutu)
             wait_ready(urls["mutu"], mutu)
             load_sampler = RssSampler({"mutu": mutu.pid})
@@ -400,7 +403,8 @@ def main(argv=None) -> int:
           f"oxigraph serve {peak['oxigraph'] / 1024:.0f} MiB")
     if load:
         t = load["total"]
-        print(f"\nLoad test (a fresh Mutu server with the shipped defaults; peak RSS "
+        settings_note = ", ".join(args.load_env) or "the shipped defaults"
+        print(f"\nLoad test (a fresh Mutu server with {settings_note}; peak RSS "
               f"{load_peak / 1024:.0f} MiB): {load['clients']} clients, {load['seconds']} s, {t['requests']} "
               f"requests ({t['rps']:.1f}/s), {t['errors']} errors, p50 {fmt(t['p50_ms'])} ms, "
               f"p99 {fmt(t['p99_ms'])} ms")
@@ -415,7 +419,7 @@ def main(argv=None) -> int:
         {"machine": machine, "nproc": os.cpu_count(), "loadavg": os.getloadavg(),
          "size": args.size, "seconds_per_cell": args.seconds, "dataset_semantics":
          f"default-graph-uri={GRAPH} on both servers", "cells": rows,
-         "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak}, indent=2))
+         "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak, "load_test_env": args.load_env}, indent=2))
     return 1 if load and load["total"]["errors"] else 0
 
 
