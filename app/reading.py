@@ -13,6 +13,7 @@ from flask import g
 
 from . import queries, result_cache
 from .access import ANONYMOUS, query_dataset, visible_graphs
+from .errors import MutuError
 from .state import get_store, settings
 from .store import QueryDataset, QueryOutput
 
@@ -76,4 +77,16 @@ def named_output(name: str, raw: Mapping[str, str] | None, choose, **typed) -> t
     query = queries.get(name)
     values = query.parse_params(raw or {})
     values.update(typed)
-    return query, get_store().run(query.sparql(values), dataset=dataset(), choose=choose)
+    text, data = query.sparql(values), dataset()
+    # What `choose` answers for each kind of result is all the format depends on.
+    formats = tuple(_choice(choose, kind) for kind in ("boolean", "solutions", "graph"))
+    return query, result_cache.cached(
+        ("run", text, data, formats), text,
+        lambda: get_store().run(text, dataset=data, choose=choose), lambda out: 256 + len(out.body))
+
+
+def _choice(choose, kind: str) -> str:
+    try:
+        return choose(kind)
+    except MutuError as error:  # e.g. NotAcceptable: part of the key too, raised again by run
+        return f"{type(error).__name__}: {error}"

@@ -141,3 +141,14 @@ def test_a_failed_evaluation_lets_the_others_try(app):
     assert outcomes.count("first evaluation fails") == 1
     assert outcomes.count(["second"]) == 2
     assert len(calls) <= 3
+
+
+def test_named_query_api_answers_are_kept_per_format(app, client):
+    cache = app.extensions[result_cache._KEY]
+    first = client.get("/api/queries/alternatives", headers={"Accept": "text/csv"})
+    assert first.status_code == 200, first.data
+    hits = cache.hits
+    again = client.get("/api/queries/alternatives", headers={"Accept": "text/csv"})
+    assert again.data == first.data and cache.hits == hits + 1
+    as_json = client.get("/api/queries/alternatives", headers={"Accept": "application/sparql-results+json"})
+    assert as_json.status_code == 200 and as_json.data != first.data
