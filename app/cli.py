@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 5000)")
     p.add_argument("--threads", type=int, help="worker threads (default 8)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS",
-                   help="deadline of each query; past it the query is stopped (default 10, "
+                   help="deadline of each query; past it the query is stopped (default 30, "
                    "0: none; MUTU_QUERY_TIMEOUT)")
     p.add_argument("--demo", action="store_true",
                    help="load the demo dataset first unless it is already there")

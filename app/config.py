@@ -31,11 +31,11 @@ class Settings:
     service_allow: str = ""  # MUTU_SERVICE_ALLOW: comma-separated SERVICE endpoints queries may call
     shacl_engine: str = "sparql"  # MUTU_SHACL_ENGINE: "sparql" (shapes compiled to SPARQL) or "pyshacl" (the reference)
     service_allow_private: bool = False  # MUTU_SERVICE_ALLOW_PRIVATE: SERVICE may reach loopback/private hosts
-    query_timeout: float = 10.0  # MUTU_QUERY_TIMEOUT: seconds before a query is stopped (0: never)
+    query_timeout: float = 30.0  # MUTU_QUERY_TIMEOUT: seconds before a query is stopped (0: never)
     max_rows: int = 100_000  # MUTU_MAX_ROWS: most solutions/triples a /sparql result may hold (0: no cap)
     max_concurrent_queries: int = 4  # MUTU_MAX_CONCURRENT_QUERIES: /sparql queries at once (0: no cap)
     result_cache_mb: float = 64.0  # MUTU_RESULT_CACHE_MB: memory for query results kept until the next write (0: off)
-    query_queue_seconds: float = 5.0  # MUTU_QUERY_QUEUE_SECONDS: how long a /sparql query waits for a free slot before 503
+    query_queue_seconds: float = 30.0  # MUTU_QUERY_QUEUE_SECONDS: how long a /sparql query waits for a free slot before 503
     freshness_seconds: int = 300  # MUTU_FRESHNESS_SECONDS: clock tick in the ETag of pages and feeds of upcoming events
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # MUTU_TILE_URL: map tiles of /places (Leaflet URL template)
     secret_key: str = ""  # MUTU_SECRET_KEY: signs the self-service session cookie (default: random, kept in <store>.secret-key)

@@ -64,7 +64,7 @@ def test_limit_settings_from_the_environment():
                                "MUTU_MAX_CONCURRENT_QUERIES": "0", "MUTU_SERVICE_ALLOW_PRIVATE": "1"})
     assert (s.query_timeout, s.max_rows, s.max_concurrent_queries, s.service_allow_private) == (2.5, 7, 0, True)
     defaults = load_settings(environ={})
-    assert (defaults.query_timeout, defaults.service_allow_private) == (10.0, False)
+    assert (defaults.query_timeout, defaults.service_allow_private) == (30.0, False)
     for name, raw in [("MUTU_QUERY_TIMEOUT", "soon"), ("MUTU_QUERY_TIMEOUT", "-1"),
                       ("MUTU_SERVICE_ALLOW_PRIVATE", "maybe")]:
         with pytest.raises(ValueError, match=name):
