@@ -3,11 +3,15 @@
 A digest covers a period (default: the 7 days from today, Europe/Brussels) and holds:
 
 - the events starting in the period, from the agenda's start index (app.agenda) filtered by
-  the agenda's filter sets (app.lists) and, with `free`, the free events;
+  the agenda's filter sets (app.lists: category, organizer, place, commune, q) and, with
+  `free`, the free events;
 - alternatives, documents and offers/requests new or changed from `recent` days before the
   period start to its end, from the named queries queries/digest-*.rq. A resource's change
   time is its own `dcterms:modified` / `schema:dateModified` when its source states one, else
   the time its dataset was last loaded with new content (the catalog's `dcterms:modified`).
+  The same filters apply there, inside the queries (before their LIMIT): organizer = that
+  alternative (its documents, offers and requests), place = alternatives located there (and
+  what they wrote, are the subject of, offer or seek), q = folded text in a name or description.
 
 Everything is read through app.reading, so a viewer only ever sees the graphs it may read.
 The result is plain, localised data (strings and absolute URLs); app.digest_formats writes it.
@@ -29,7 +33,8 @@ from . import agenda, digest_text, feed_formats, filters, lists, queries, readin
 from .namespaces import KNOWN_LICENCES, MUTU, XSD
 from .params import BRUSSELS, ParameterError
 
-ARGS = ("from", "to", "days", "recent", "category", "commune", "free", "lang")
+ARGS = ("from", "to", "days", "recent", "category", "organizer", "place", "commune", "q", "free", "lang")
+FILTER_ARGS = ("category", "organizer", "place", "commune", "q")  # parsed like the agenda's
 DEFAULT_DAYS = 7
 MAX_DAYS = 31
 DEFAULT_RECENT = 7
@@ -97,7 +102,7 @@ def parse(args: Mapping[str, str], base_iri: str, default_lang: str) -> Request:
     lang = _one(args, "lang")
     if lang is not None and lang.lower() not in digest_text.LANGUAGES:
         raise ParameterError("lang", "must be fr, nl or en")
-    shared = MultiDict([(k, v) for k in ("category", "commune", "from", "to")
+    shared = MultiDict([(k, v) for k in (*FILTER_ARGS, "from", "to")
                         for v in (args.getlist(k) if hasattr(args, "getlist") else [args.get(k)])
                         if v is not None])
     events = filters.event_filters(shared, base_iri, per_page=1)
@@ -149,8 +154,11 @@ def changed_rows(req: Request, query: str) -> tuple[list[dict], bool]:
     """Rows of one digest-* named query for the request's window and filters, and whether more
     than CHANGED_LIMIT matched."""
     values = {"since": _stamp(req.since), "until": _stamp(req.until), "limit": CHANGED_LIMIT + 1}
-    if req.events.category is not None:
-        values["category"] = req.events.category
+    for name in ("category", "organizer", "place"):
+        if getattr(req.events, name) is not None:
+            values[name] = getattr(req.events, name)
+    if req.events.q:
+        values["q"] = ox.Literal(req.events.q)
     if req.events.commune is not None:
         values.update(req.events.commune.bindings())
     if req.free and "free" in queries.get(query).params:
@@ -283,7 +291,7 @@ def build(req: Request, *, base_iri: str, url_root: str) -> Digest:
             where=where,
             organizer=(Link(_name(row, "organizer", lang, organizer.value), url(organizer.value))
                        if isinstance(organizer, ox.NamedNode) else None)))
-    agenda_args = [(k, v) for k, v in req.events.args().items() if k in ("category", "commune")]
+    agenda_args = [(k, v) for k, v in req.events.args().items() if k in FILTER_ARGS]
     agenda_args += [("from", req.start.isoformat()), ("to", req.end.isoformat())]
     agenda_link = Link(digest_text.say("more_events", lang), site("/events", agenda_args))
 

@@ -260,6 +260,26 @@ def test_private_and_partners_data_never_reach_others(world):
             assert "Cercle partenaire" in shared and SECRET_NAME not in shared
 
 
+def test_the_new_filters_do_not_open_private_or_partners_data(world):
+    app, partner = world
+    client = app.test_client()
+    hidden = (SECRET_NAME, "/alternative/cachee", "/event/cachee-", "/document/cachee-", "/offer/cachee-",
+              "Cercle partenaire", "/alternative/partenaire", "/event/partenaire-", "/offer/partenaire-")
+    for path in ("/digest", "/digest.fragment.html", "/digest.md", "/digest.email.html"):
+        for args in ("organizer=cachee", "place=cachee-place", "q=secret", "organizer=partenaire",
+                     "place=partenaire-place", "q=cercle", f"organizer={BASE}alternative/cachee"):
+            response = client.get(f"{path}?recent=30&{args}")
+            assert response.status_code == 200, (path, args)
+            # The page's form echoes the request (an IRI filter names its resource): not data.
+            body = re.sub(r"<form .*?</form>", "", response.get_data(as_text=True), flags=re.S)
+            for secret in hidden:
+                assert secret not in body, (path, args, secret)
+        shared = client.get(f"{path}?recent=30&organizer=partenaire",
+                            headers={"Authorization": f"Bearer {partner}"}).get_data(as_text=True)
+        assert "/event/partenaire-event" in shared and "/offer/partenaire-offer" in shared
+        assert "/event/hostile-event" not in shared and SECRET_NAME not in shared
+
+
 def test_an_own_modification_date_wins_over_the_load_date(world):
     app, _ = world
     text = app.test_client().get("/digest.md?recent=30").get_data(as_text=True)
@@ -273,7 +293,7 @@ def test_an_own_modification_date_wins_over_the_load_date(world):
 @pytest.mark.parametrize("query", [
     "days=0", "days=32", "days=x", "recent=91", "recent=-1", "from=2026-13-01", "to=yesterday",
     "from=2030-01-10&to=2030-01-01", "from=2030-01-01&to=2030-03-01", "to=2030-01-05&days=3",
-    "free=maybe", "lang=de", "lang=fr&lang=nl", "category=<script>", "commune=12", "q=repair",
+    "free=maybe", "lang=de", "lang=fr&lang=nl", "category=<script>", "commune=12", "q=" + "r" * 101,
     "page=2", "days=3&days=4",
 ])
 def test_bad_parameters_are_400(demo_client, query):
@@ -288,3 +308,152 @@ def test_the_agenda_links_to_the_digest(demo_client):
                                    "Newsletter digest")):
         html = demo_client.get(f"/events?lang={lang}").get_data(as_text=True)
         assert f'<a href="/digest">{label}</a>' in html
+
+
+# -- the agenda's other filters: organizer, place, q ---------------------------------------
+
+def _demo_graph():
+    """The demo Turtle read by rdflib: an independent reading of what the digest should pick."""
+    import rdflib
+    from pathlib import Path
+
+    graph = rdflib.Graph()
+    for path in sorted((Path(__file__).resolve().parents[2] / "demo").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+SCHEMA = "https://schema.org/"
+MUTU_NS = "https://w3id.org/mutu/ns#"
+
+
+def _kinds(graph) -> dict[str, set[str]]:
+    """IRIs of the demo's alternatives, documents and offers/requests (all loaded today: all new)."""
+    from rdflib import RDF, URIRef
+    return {"alternative": {str(s) for s in graph.subjects(RDF.type, URIRef(SCHEMA + "Organization"))},
+            "document": {str(s) for s in graph.subjects(RDF.type, URIRef(MUTU_NS + "Document"))},
+            "offer": {str(s) for t in ("Offer", "Request") for s in graph.subjects(RDF.type, URIRef(MUTU_NS + t))}}
+
+
+def _values(graph, subject: str, *props: str) -> set[str]:
+    from rdflib import URIRef
+    return {str(o) for p in props for o in graph.objects(URIRef(subject), URIRef(SCHEMA + p if ":" not in p else p))}
+
+
+def _changed(text: str) -> dict[str, set[str]]:
+    """IRIs of the items (bold links, not their "by" links) of the digest's changed sections."""
+    part = text.split("## New or changed", 1)[1]
+    found = re.findall(r"^- \*\*\[.+?\]\(http://localhost/(alternative|document|offer|request)/([a-z0-9-]+)\)\*\*",
+                       part, re.M)
+    out = {"alternative": set(), "document": set(), "offer": set()}
+    for kind, slug in found:
+        out["offer" if kind in ("offer", "request") else kind].add(f"{BASE}{kind}/{slug}")
+    return out
+
+
+def _agenda_events(client, **args) -> set[str]:
+    """Event paths of the agenda (/events) itself for the same filters and fortnight."""
+    html = client.get("/events?" + urlencode({**args, "from": TODAY.isoformat(),
+                                               "to": (TODAY + dt.timedelta(days=13)).isoformat(),
+                                               "per_page": 200})).get_data(as_text=True)
+    return set(re.findall(r'href="(/event/[a-z0-9-]+)"', html))
+
+
+def _digest(client, **args) -> str:
+    response = client.get("/digest.md?" + urlencode({"lang": "en", "days": 14, "recent": 30, **args}))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def _expect(graph, kinds, *, alternatives, document, offer) -> dict[str, set[str]]:
+    return {"alternative": {a for a in kinds["alternative"] if alternatives(a)},
+            "document": {d for d in kinds["document"] if document(d)},
+            "offer": {o for o in kinds["offer"] if offer(o)}}
+
+
+def _capped(expected: dict[str, set[str]]) -> dict[str, set[str]]:
+    assert all(len(v) <= 30 for v in expected.values()), "the test needs sets under the digest's cut"
+    return expected
+
+
+def test_filter_organizer(demo_client):
+    graph, organizer = _demo_graph(), BASE + "alternative/tijdbank-jette"
+    kinds = _kinds(graph)
+    for value in ("tijdbank-jette", organizer):
+        text = _digest(demo_client, organizer=value)
+        assert _event_paths(text) == _agenda_events(demo_client, organizer=value)
+        assert _event_paths(text), "the demo time bank has events in the fortnight"
+        expected = _capped(_expect(
+            graph, kinds, alternatives=lambda a: a == organizer,
+            document=lambda d: organizer in _values(graph, d, "author"),
+            offer=lambda o: organizer in _values(graph, o, "offeredBy", MUTU_NS + "soughtBy")))
+        assert expected["document"] and expected["offer"]
+        assert _changed(text) == expected
+
+
+def test_filter_place(demo_client):
+    graph = _demo_graph()
+    kinds = _kinds(graph)
+    # The place with the most alternatives located there.
+    counts = {}
+    for a in kinds["alternative"]:
+        for p in _values(graph, a, "location"):
+            counts[p] = counts.get(p, 0) + 1
+    place = max(sorted(counts), key=counts.get)
+    at = {a for a in kinds["alternative"] if place in _values(graph, a, "location")}
+    text = _digest(demo_client, place=place[len(BASE + "place/"):])
+    assert _event_paths(text) == _agenda_events(demo_client, place=place)
+    expected = _capped(_expect(
+        graph, kinds, alternatives=lambda a: a in at,
+        document=lambda d: bool(_values(graph, d, "about", "author") & at),
+        offer=lambda o: bool(_values(graph, o, "offeredBy", MUTU_NS + "soughtBy") & at)))
+    assert expected["alternative"] and expected["document"]
+    assert _changed(text) == expected
+
+
+@pytest.mark.parametrize("q", ["Répar", "tijdbank", "velo"])
+def test_filter_text(demo_client, q):
+    graph = _demo_graph()
+    kinds = _kinds(graph)
+    folded = _fold(q)
+
+    def has(iri, *props):
+        return any(folded in _fold(v) for v in _values(graph, iri, *props))
+
+    text = _digest(demo_client, q=q)
+    assert _event_paths(text) == _agenda_events(demo_client, q=q)
+    expected = _capped(_expect(
+        graph, kinds, alternatives=lambda a: has(a, "name", "description"),
+        document=lambda d: has(d, "name", "abstract", "description"),
+        offer=lambda o: has(o, "name", "description")))
+    assert any(expected.values()), q
+    assert _changed(text) == expected
+
+
+def test_filters_combine_and_reach_the_agenda_link(demo_client):
+    text = _digest(demo_client, organizer="repair-cafe-le-tournevis", q="repar")
+    assert _event_paths(text) == _agenda_events(demo_client, organizer="repair-cafe-le-tournevis", q="repar")
+    assert "organizer=repair-cafe-le-tournevis" in text and "q=repar" in text
+    page = demo_client.get("/digest?lang=en&organizer=repair-cafe-le-tournevis&place=x-y&q=caf%C3%A9")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for name, value in (("organizer", "repair-cafe-le-tournevis"), ("place", "x-y"), ("q", "café")):
+        assert re.search(rf'<input id="{name}" name="{name}"[^>]*value="{value}"', html), name
+    # An unknown place is a valid filter that matches nothing.
+    assert "Nothing new." in html
+
+
+@pytest.mark.parametrize("query", [
+    "organizer=<script>", "organizer=Not%20A%20Slug", "place=ftp://x", "place=a_b",
+    "q=" + "x" * 101, "q=a&q=b", "organizer=a&organizer=b",
+])
+def test_bad_new_filters_are_400(demo_client, query):
+    for path in ("/digest", "/digest.md", "/digest.fragment.html", "/digest.email.html"):
+        response = demo_client.get(f"{path}?{query}", headers={"Accept": "text/plain"})
+        assert response.status_code == 400, (path, query)
+        assert "parameter" in response.get_data(as_text=True)
