@@ -15,8 +15,9 @@ queries/*.rq with its defaults bound, plus `ASK {}`) is sent by GET with
 servers, so both evaluate the same text over the same default graph (Mutu's own union of
 visible graphs would also include the demo and catalog data that oxigraph does not have).
 For N = 1, 4, 16 client threads (one `requests.Session` each), every client sends the query
-in a loop for `--seconds`; p50/p99 are over all requests of the cell, throughput is requests
-per second of wall time. The result size of the first answer of each server is kept, so a
+in a loop, for `--seconds` per server split in two halves run in the order Mutu, oxigraph,
+oxigraph, Mutu (so a change of the machine's load during a cell weighs on both); p50/p99 are
+over all requests of the cell, throughput is requests per second of wall time. The result size of the first answer of each server is kept, so a
 query that answers differently on the two sides is visible (`rows` column).
 
 RSS: the Mutu server and its store worker child (the whole process tree, read from
@@ -163,8 +164,35 @@ def result_size(response: requests.Response) -> int | str:
     return len(data.get("results", {}).get("bindings", []))
 
 
-def run_cell(url: str, params: dict, clients: int, seconds: float) -> dict:
-    """`clients` threads send the same GET in a loop for `seconds`; all latencies pooled."""
+def run_cells(urls: dict[str, str], params: dict, clients: int, seconds: float) -> dict[str, dict]:
+    """Each server gets `seconds` in two halves, in the order A B B A, so that a drift of the
+    machine's load during the cell weighs on both alike; each server's latencies are pooled."""
+    first, second = list(urls)
+    parts: dict[str, list] = {name: [] for name in urls}
+    for name in (first, second, second, first):
+        parts[name].append(_measure(urls[name], params, clients, seconds / 2))
+    return {name: _summary(cells) for name, cells in parts.items()}
+
+
+def _summary(cells: list[tuple]) -> dict:
+    latencies = [x for cell in cells for x in cell[0]]
+    errors = sum(cell[1] for cell in cells)
+    statuses: dict[str, int] = {}
+    for cell in cells:
+        for code, count in cell[2].items():
+            statuses[code] = statuses.get(code, 0) + count
+    wall = sum(cell[3] for cell in cells)
+    if not latencies:
+        return {"n": 0, "errors": errors, "error_statuses": statuses, "p50_ms": None,
+                "p99_ms": None, "rps": 0.0}
+    return {"n": len(latencies), "errors": errors, "error_statuses": statuses,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000, "rps": len(latencies) / wall}
+
+
+def _measure(url: str, params: dict, clients: int, seconds: float) -> tuple:
+    """`clients` threads send the same GET in a loop for `seconds`: (latencies, errors,
+    error statuses, wall time)."""
     latencies: list[float] = []
     errors = [0]
     statuses: dict[str, int] = {}
@@ -199,13 +227,7 @@ def run_cell(url: str, params: dict, clients: int, seconds: float) -> dict:
     with ThreadPoolExecutor(clients) as pool:
         for f in [pool.submit(client) for _ in range(clients)]:
             f.result()
-    wall = time.perf_counter() - wall0
-    if not latencies:
-        return {"n": 0, "errors": errors[0], "error_statuses": statuses, "p50_ms": None,
-                "p99_ms": None, "rps": 0.0}
-    return {"n": len(latencies), "errors": errors[0], "error_statuses": statuses,
-            "p50_ms": statistics.median(latencies) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000, "rps": len(latencies) / wall}
+    return latencies, errors[0], statuses, time.perf_counter() - wall0
 
 
 def load_test(base: str, queries: dict[str, str], seconds: float, clients: int = 50) -> dict:
@@ -342,9 +364,7 @@ def main(argv=None) -> int:
                 r = requests.get(url, params=params, headers=ACCEPT, timeout=300)  # warm-up
                 sizes[server] = result_size(r) if r.ok else f"HTTP {r.status_code}"
             for n in levels:
-                row = {"query": name, "clients": n, "rows": sizes}
-                for server, url in urls.items():
-                    row[server] = run_cell(url, params, n, args.seconds)
+                row = {"query": name, "clients": n, "rows": sizes, **run_cells(urls, params, n, args.seconds)}
                 rows.append(row)
                 m, o = row["mutu"], row["oxigraph"]
                 print(f"  {name} N={n}: mutu p50 {fmt(m['p50_ms'])} ms, "
