@@ -129,7 +129,12 @@ class EmbeddedStore(Store):
         media_type = choose(kind)
         try:
             # serialize() drains the iterator here, on this thread, before any byte is sent.
-            if self.max_rows and kind != "boolean":
+            if self.max_rows and kind == "solutions" and media_type in _MARKS:
+                body = _bounded(results, formats[media_type], _MARKS[media_type], self.max_rows)
+                if body is None:  # perhaps over the cap: evaluate again, counting exactly
+                    again = self._query(sparql, dataset, bindings, base_iri)
+                    body = _capped(again, kind, formats[media_type], self.max_rows)
+            elif self.max_rows and kind != "boolean":
                 body = _capped(results, kind, formats[media_type], self.max_rows)
             else:
                 body = results.serialize(format=formats[media_type])
@@ -235,6 +240,50 @@ class _LineCounter:
 
     def flush(self) -> None:
         pass
+
+
+# A byte string each solution of a format adds at least once, and that markup of the same
+# result cannot add otherwise except inside literals (which only makes the count too high):
+# JSON solutions are separated by `},{` (a `"` before `{` would be escaped inside a string),
+# XML has one `<result>` per solution, CSV and TSV a line per solution plus the header.
+_MARKS = {"application/sparql-results+json": b"},{", "application/sparql-results+xml": b"<result>",
+          "text/csv": b"\n", "text/tab-separated-values": b"\n"}
+
+
+class _MarkCounter:
+    """A write-only buffer counting `mark`, which gives up once it has seen more than `limit`."""
+
+    def __init__(self, mark: bytes, limit: int):
+        self.mark, self.limit, self.count, self.parts, self.tail = mark, limit, 0, [], b""
+
+    def write(self, chunk) -> int:
+        chunk = bytes(chunk)
+        # The tail is shorter than the mark, so it never holds a whole one by itself.
+        self.count += (self.tail + chunk).count(self.mark)
+        if self.count > self.limit:
+            raise _TooManyLines()
+        self.tail = (self.tail + chunk)[-(len(self.mark) - 1):] if len(self.mark) > 1 else b""
+        self.parts.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _bounded(results, target, mark: bytes, max_rows: int) -> bytes | None:
+    """Serialise solutions straight into `target`, or None when the count of `mark` does not
+    prove that they are well under `max_rows` (then `_capped` counts exactly).
+
+    The marks are an upper bound of the solutions give or take two (separators, header), so
+    only results with at most `max_rows - 2` marks are accepted this way: one serialisation
+    instead of `_capped`'s TSV pass, parse and second serialisation (30 % of a 500-row query).
+    """
+    counter = _MarkCounter(mark, max(max_rows - 2, 0))
+    try:
+        results.serialize(counter, format=target)
+    except _TooManyLines:
+        return None
+    return b"".join(counter.parts)
 
 
 def _capped(results, kind: str, target, max_rows: int) -> bytes:

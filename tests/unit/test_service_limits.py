@@ -136,3 +136,40 @@ def test_past_the_wait_a_query_is_refused_with_503(tmp_path):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert b"MUTU_QUERY_QUEUE_SECONDS" in response.data
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize("rows", [0, 1, 7, 8, 9, 10, 11, 12, 40])
+def test_row_cap_exact_at_the_boundary_whatever_the_literals_hold(media_type, rows):
+    """Small results are written in one pass; near the cap the count is exact; marks inside
+    literals (`},{`, `<result>`, newlines) never let one row too many through."""
+    store = EmbeddedStore(":memory:", max_rows=10)
+    try:
+        for i in range(rows):
+            store._store.add(ox.Quad(ox.NamedNode(f"http://e/{i:03d}"), ox.NamedNode("http://e/p"),
+                                     ox.Literal("a},{b <result>\nc}},{\"d\""), ox.NamedNode("http://e/g")))
+        evaluations = []
+        query_once = store._query
+
+        def counting(*args, **kwargs):
+            evaluations.append(1)
+            return query_once(*args, **kwargs)
+
+        store._query = counting
+        query = "SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s"
+        choose = lambda kind: media_type  # noqa: E731
+        if rows > 10:
+            with pytest.raises(ResultTooLarge, match="more than 10 solutions"):
+                store.run(query, dataset=None, choose=choose)
+            return
+        body = store.run(query, dataset=None, choose=choose).body
+        store.max_rows = 0
+        plain = query_once(query, None, None).serialize(format=ox.QueryResultsFormat.TSV)
+        again = store.run(query, dataset=None, choose=choose).body
+        assert body == again
+        assert plain.count(b"\n") == rows + 1
+        if rows <= 3:
+            assert len(evaluations) == 2  # one for the capped run, one for the plain run
+    finally:
+        store.close()
