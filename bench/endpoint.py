@@ -92,28 +92,40 @@ def tree(pid: int) -> list[int]:
     return found
 
 
+def _field_kb(path: str, key: str) -> int:
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def rss_kb(pid: int) -> int:
-    total = 0
-    for p in tree(pid):
-        try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+    """VmRSS summed over the process tree (pages shared by forked processes count twice)."""
+    return sum(_field_kb(f"/proc/{p}/status", "VmRSS:") for p in tree(pid))
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional set size summed over the process tree: each shared page counted once."""
+    return sum(_field_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree(pid))
 
 
 class RssSampler(threading.Thread):
+    """Peak RSS (`peak`) and peak PSS (`peak_pss`) of each named process tree, every 100 ms."""
+
     def __init__(self, pids: dict[str, int]):
         super().__init__(daemon=True)
         self.pids, self.peak, self.stop_flag = pids, {k: 0 for k in pids}, threading.Event()
+        self.peak_pss = {k: 0 for k in pids}
 
     def run(self):
         while not self.stop_flag.is_set():
             for name, pid in self.pids.items():
                 self.peak[name] = max(self.peak[name], rss_kb(pid))
+                self.peak_pss[name] = max(self.peak_pss[name], pss_kb(pid))
             self.stop_flag.wait(0.1)
 
 
@@ -372,7 +384,7 @@ def main(argv=None) -> int:
 
         sampler.stop_flag.set()
         sampler.join()
-        load, load_peak = None, None
+        load, load_peak, load_peak_pss = None, None, None
         if args.load_test > 0:
             # The service as shipped (default cap, queue and result cache), on a fresh process.
             mutu.terminate()
@@ -388,6 +400,7 @@ def main(argv=None) -> int:
             load_sampler.stop_flag.set()
             load_sampler.join()
             load_peak = load_sampler.peak["mutu"]
+            load_peak_pss = load_sampler.peak_pss["mutu"]
     finally:
         for p in procs:
             p.terminate()
@@ -419,13 +432,16 @@ def main(argv=None) -> int:
               f"{'—' if ratio is None else f'{ratio:.2f}x'} | {fmt(added)} | "
               f"{row['rows']['mutu']}/{row['rows']['oxigraph']} | {errs(m)}/{errs(o)} |")
     peak = sampler.peak
-    print(f"\nPeak RSS: Mutu server + store worker {peak['mutu'] / 1024:.0f} MiB; "
-          f"oxigraph serve {peak['oxigraph'] / 1024:.0f} MiB")
+    pss = sampler.peak_pss
+    print(f"\nPeak RSS: Mutu server + store worker {peak['mutu'] / 1024:.0f} MiB "
+          f"(PSS {pss['mutu'] / 1024:.0f} MiB: the fork server's and worker's shared pages "
+          f"counted once); oxigraph serve {peak['oxigraph'] / 1024:.0f} MiB "
+          f"(PSS {pss['oxigraph'] / 1024:.0f} MiB)")
     if load:
         t = load["total"]
         settings_note = ", ".join(args.load_env) or "the shipped defaults"
         print(f"\nLoad test (a fresh Mutu server with {settings_note}; peak RSS "
-              f"{load_peak / 1024:.0f} MiB): {load['clients']} clients, {load['seconds']} s, {t['requests']} "
+              f"{load_peak / 1024:.0f} MiB, PSS {load_peak_pss / 1024:.0f} MiB): {load['clients']} clients, {load['seconds']} s, {t['requests']} "
               f"requests ({t['rps']:.1f}/s), {t['errors']} errors, p50 {fmt(t['p50_ms'])} ms, "
               f"p99 {fmt(t['p99_ms'])} ms")
         print("\n| kind | requests | errors | p50 ms | p99 ms |\n|---|---|---|---|---|")
@@ -439,7 +455,8 @@ def main(argv=None) -> int:
         {"machine": machine, "nproc": os.cpu_count(), "loadavg": os.getloadavg(),
          "size": args.size, "seconds_per_cell": args.seconds, "dataset_semantics":
          f"default-graph-uri={GRAPH} on both servers", "cells": rows,
-         "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak, "load_test_env": args.load_env}, indent=2))
+         "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak, "load_test_peak_pss_kib": load_peak_pss,
+         "peak_pss_kib": sampler.peak_pss, "load_test_env": args.load_env}, indent=2))
     return 1 if load and load["total"]["errors"] else 0
 
 
