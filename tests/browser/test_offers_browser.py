@@ -5,40 +5,12 @@ contacts from anonymous readers and shows them to a partner token. Skips locally
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from conftest import BASE, LiveServer, make_app
 from app.demo_load import load_demo
 from app.state import get_store
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT = 30_000
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests must run under CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+from test_pages_browser import TIMEOUT, browser, shot  # noqa: F401 (the browser fixture)
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +31,6 @@ def _page(browser, **options):
                                   viewport={"width": 1200, "height": 900}, **options)
     context.set_default_timeout(TIMEOUT)
     return context, context.new_page()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_filter_form_without_javascript(browser, server):

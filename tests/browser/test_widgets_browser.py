@@ -18,7 +18,7 @@ import pytest
 from conftest import BASE, LiveServer, make_app
 from app.demo_load import load_demo
 from app.state import get_store
-from test_pages_browser import ARGS, CHROMIUM, TIMEOUT, _unavailable, shot
+from test_pages_browser import TIMEOUT, browser, shot  # noqa: F401 (the browser fixture)
 
 HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Partner site</title></head>
@@ -34,20 +34,6 @@ HOST_PAGE = """<!doctype html>
 <iframe id="blocked" src="{mutu}/events" title="Events" width="100%" height="200"></iframe>
 </body></html>
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +84,7 @@ def test_partner_page_embeds_the_widgets(page, partner, mutu):
 
     agenda = page.frame_locator("#agenda")
     agenda.locator(".events li a").first.wait_for()
-    assert 1 <= agenda.locator(".events li a").count() <= 5
+    assert agenda.locator(".events li a").count() == 5  # n=5; the demo has more upcoming events
     assert agenda.locator("html").get_attribute("lang") == "en"
     href = agenda.locator(".events li a").first.get_attribute("href")
     assert href.startswith(mutu + "/event/")
