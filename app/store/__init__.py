@@ -39,6 +39,20 @@ class QueryOutput:
 FormatChooser = Callable[[str], str]
 
 
+def solution_rows(solutions) -> list[dict[str, Term]]:
+    """Query solutions as dicts of variable name -> term (unbound variables absent)."""
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = value
+        rows.append(row)
+    return rows
+
+
 WRITES = ("update", "replace_graph", "drop_graph", "bulk_add")
 
 

@@ -8,7 +8,7 @@ from typing import BinaryIO, Iterable, Mapping
 import pyoxigraph as ox
 
 from ..errors import QueryEvaluationError, QuerySyntaxError, ResultTooLarge, StoreUnavailable
-from . import FormatChooser, QueryDataset, QueryOutput, Store, Term
+from . import FormatChooser, QueryDataset, QueryOutput, Store, Term, solution_rows
 
 RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -89,17 +89,8 @@ class EmbeddedStore(Store):
         results = self._query(sparql, dataset, bindings)
         if not isinstance(results, ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
-        names = [v.value for v in results.variables]
         try:
-            rows = []
-            for solution in results:
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = value
-                rows.append(row)
-            return rows
+            return solution_rows(results)
         except (OSError, ValueError) as error:
             raise QueryEvaluationError(f"query evaluation failed: {error}") from None
 

@@ -45,7 +45,7 @@ import requests
 from .. import errors
 from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
 from ..sparql_text import _TOKEN
-from . import FormatChooser, QueryDataset, QueryOutput, Store
+from . import FormatChooser, QueryDataset, QueryOutput, Store, solution_rows
 from .embedded import EMPTY_GRAPH, GRAPH_FORMATS, RESULT_FORMATS, TEXT_TYPES
 
 SCHEMES = ("sparql+http://", "sparql+https://")
@@ -286,19 +286,6 @@ def _parse_triples(body: bytes) -> list[ox.Triple]:
         raise QueryEvaluationError(f"the store sent invalid N-Triples: {error}") from None
 
 
-def _rows(solutions) -> list[dict]:
-    names = [v.value for v in solutions.variables]
-    rows = []
-    for solution in solutions:
-        row = {}
-        for name in names:
-            value = solution[name]
-            if value is not None:
-                row[name] = value
-        rows.append(row)
-    return rows
-
-
 def _base_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
@@ -404,7 +391,7 @@ class RemoteStore(Store):
         solutions = _parse_solutions(response.content)
         if not isinstance(solutions, ox.QuerySolutions):
             raise QueryEvaluationError("the store answered a SELECT with a boolean")
-        return _rows(solutions)
+        return solution_rows(solutions)
 
     def ask(self, sparql, *, dataset=None, bindings=None):
         _, response = self._query(sparql, dataset, bindings, JSON_RESULTS, ("boolean",))

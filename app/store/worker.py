@@ -40,7 +40,7 @@ import pyoxigraph as ox
 from .. import errors
 from ..errors import (MutuError, NotAcceptable, QueryEvaluationError, QueryTimeout,
                       StoreRestarted, StoreUnavailable)
-from . import FormatChooser, QueryOutput, Store
+from . import FormatChooser, QueryOutput, Store, solution_rows
 
 log = logging.getLogger("mutu.worker")
 
@@ -233,17 +233,7 @@ class WorkerStore(Store):
     # -- the Store interface -----------------------------------------------------------
 
     def _rows(self, data: bytes) -> list[dict]:
-        results = ox.parse_query_results(data, format=ROWS_FORMAT)
-        names = [v.value for v in results.variables]
-        rows = []
-        for solution in results:
-            row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = value
-            rows.append(row)
-        return rows
+        return solution_rows(ox.parse_query_results(data, format=ROWS_FORMAT))
 
     def select(self, sparql, *, dataset=None, bindings=None):
         data = self._call("select", sparql, dataset, _terms_out(bindings), timeout=self.query_timeout)
