@@ -21,6 +21,7 @@ class Settings:
     remote_auth: str = ""  # MUTU_REMOTE_AUTH: "basic" or "digest" (default: by flavour)
     remote_flavour: str = ""  # MUTU_REMOTE_FLAVOUR: "oxigraph", "virtuoso" or "generic" (default: the #fragment)
     remote_timeout: int = 30  # MUTU_REMOTE_TIMEOUT: seconds each HTTP call to the store may take
+    remote_versioned: str = ""  # MUTU_REMOTE_VERSIONED: "true"/"false": write new graph versions (default: by flavour)
     host: str = "127.0.0.1"  # MUTU_HOST
     port: int = 5000  # MUTU_PORT
     threads: int = 8  # MUTU_THREADS: WSGI worker threads

@@ -22,8 +22,8 @@ How the store contract holds over HTTP:
   never visible), then sends ONE update request: drop the graph, add the staging graph to
   it, drop the staging graph, and the catalog change. Oxigraph runs an update request in
   one transaction, so readers see the old or the new graph with its record. Virtuoso 7.2
-  does not (see README, "Remote store"): neither failures nor concurrent readers are
-  isolated there.
+  does not: there (`versioned`) every write fills new versions of the graphs it touches and
+  publishes them with one small insert (see versions.py and README, "Remote store").
 - On a server shared with others, Mutu only lists, dumps and cleans graphs under its base
   IRI (and its own staging graphs).
 """
@@ -46,12 +46,14 @@ from .. import errors
 from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
 from ..sparql_text import _TOKEN
 from . import FormatChooser, QueryDataset, QueryOutput, Store, solution_rows
+from . import versions
 from .embedded import EMPTY_GRAPH, GRAPH_FORMATS, RESULT_FORMATS, TEXT_TYPES
 
 SCHEMES = ("sparql+http://", "sparql+https://")
 STAGING_PREFIX = "urn:x-mutu:staging:"
 STAGING_MAX_AGE = 3600  # seconds: an older staging graph is a leftover of a crashed load
 MAX_GET_BYTES = 2000  # longer queries go as a form POST
+PUBLISH_ATTEMPTS = 5
 FORM = "application/x-www-form-urlencoded; charset=UTF-8"
 JSON_RESULTS = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -68,6 +70,7 @@ class Profile:
     store: str | None  # Graph Store Protocol endpoint; None: writes go through updates
     auth: str  # "basic" or "digest"
     relay: frozenset  # media types whose bytes are returned unchanged
+    versioned: bool = False  # its updates are not atomic: write new graph versions instead
 
 
 PROFILES = {
@@ -76,7 +79,7 @@ PROFILES = {
     # blank nodes "nodeID://...", its CSV/TSV booleans are not the standard ones, and it
     # has no N-Quads/TriG. Its graph serialisations are standard.
     "virtuoso": Profile("/sparql", "/sparql-auth", "/sparql-graph-crud-auth", "digest",
-                        frozenset({"text/turtle", NTRIPLES, "application/rdf+xml"})),
+                        frozenset({"text/turtle", NTRIPLES, "application/rdf+xml"}), versioned=True),
     "generic": Profile("", None, None, "basic", ALL_TYPES),
 }
 
@@ -95,6 +98,7 @@ class RemoteConfig:
     timeout: float = 30.0
     base_iri: str | None = None
     relay: frozenset = ALL_TYPES
+    versioned: bool = False
 
 
 def is_remote(location: str) -> bool:
@@ -129,6 +133,9 @@ def remote_config(location: str, settings=None) -> RemoteConfig:
         value = getattr(settings, name, None) if settings is not None else None
         return value if value not in (None, "") else default
 
+    versioned = str(setting("remote_versioned", profile.versioned)).lower()
+    if versioned not in ("true", "false"):
+        raise StoreUnavailable(f"MUTU_REMOTE_VERSIONED must be true or false, got {versioned!r}")
     auth = setting("remote_auth", profile.auth).lower()
     if auth not in ("basic", "digest"):
         raise StoreUnavailable(f"MUTU_REMOTE_AUTH must be basic or digest, got {auth!r}")
@@ -138,7 +145,7 @@ def remote_config(location: str, settings=None) -> RemoteConfig:
         store_url=setting("remote_store_url", default_store),
         user=setting("remote_user"), password=setting("remote_password"), auth=auth,
         flavour=flavour, timeout=float(setting("remote_timeout", 30)),
-        base_iri=setting("base_iri"), relay=profile.relay)
+        base_iri=setting("base_iri"), relay=profile.relay, versioned=versioned == "true")
 
 
 # -- query text ------------------------------------------------------------------------
@@ -311,6 +318,8 @@ class RemoteStore(Store):
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        # An old version is dropped once superseded for longer than any read can take.
+        self.version_grace = max(120.0, 4 * config.timeout)
 
     @property
     def location(self) -> str:
@@ -384,7 +393,112 @@ class RemoteStore(Store):
             raise QuerySyntaxError({"solutions": "expected a SELECT query",
                                     "boolean": "expected an ASK query",
                                     "graph": "expected a CONSTRUCT or DESCRIBE query"}[expect[0]])
-        return prepared.kind, self._protocol_query(prepared.text, dataset, accept)
+        return prepared.kind, self._protocol_query(*self._physical(prepared.text, dataset), accept)
+
+    # -- versioned graphs (see versions.py) ---------------------------------------------
+
+    def _raw_rows(self, text: str) -> list[dict]:
+        response = self._protocol_query(text, None, JSON_RESULTS)
+        return solution_rows(_parse_solutions(response.content))
+
+    def _commits(self) -> list[versions.Commit]:
+        return versions.commits_from_rows(self._raw_rows(versions.COMMITS_QUERY))
+
+    def _current(self) -> versions.Commit:
+        """The published state, read for every query: another worker's change (a graph made
+        private) must count at once, so it is never cached."""
+        commits = self._commits()
+        return commits[-1] if commits else versions.EMPTY
+
+    def _physical(self, text: str, dataset: QueryDataset | None):
+        """The query text and dataset with public graph names turned into physical ones."""
+        if not self.config.versioned:
+            return text, dataset
+        state = self._current()
+        if not state.graphs:
+            return text, dataset  # nothing was ever versioned: names are as stored
+        if dataset is None:
+            table = [(p, g) for g, p in state.graphs.items()]
+        else:
+            table = [(state.physical(g), g) for g in dataset.named_graphs]
+            dataset = QueryDataset(tuple(state.physical(g) for g in dataset.default_graphs),
+                                   tuple(p for p, _ in table))
+        return versions.rewrite(text, state.physical, table), dataset
+
+    def _present_graphs(self) -> set[str]:
+        rows = self._raw_rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return {row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode)}
+
+    def _unversioned(self, present: set[str], state: versions.Commit) -> set[str]:
+        """Mutu's graphs stored under their own name and not (yet) in the versions map."""
+        used = {p for p in state.graphs.values()}
+        return {g for g in present if g not in state.graphs and g not in used
+                and versions.parse_physical(g) is None and g != versions.VERSIONS_GRAPH
+                and not g.startswith(STAGING_PREFIX) and self._mine(g)}
+
+    def _versioned_write(self, touched: set[str], perform) -> None:
+        """Write new versions of the `touched` graphs with perform(state, new_names), then
+        publish them all with one insert; retried when another writer published meanwhile."""
+        for _ in range(PUBLISH_ATTEMPTS):
+            commits = self._commits()
+            state = commits[-1] if commits else versions.EMPTY
+            graphs = dict(state.graphs)
+            if not commits:  # the first versioned write: adopt the graphs already there
+                graphs.update({g: g for g in self._unversioned(self._present_graphs(), state)})
+            base = versions.Commit(state.stamp, graphs)
+            stamp = versions.new_stamp(state.stamp)
+            new = {g: versions.physical_name(g, stamp) for g in touched}
+            try:
+                perform(base, new)
+                commit = versions.Commit(stamp, {**graphs, **new})
+                self.update_raw(versions.publish_update(commit, commits))
+                published = any(c.stamp == stamp for c in self._commits())
+            except BaseException:
+                self._drop_quietly(new.values())
+                raise
+            if published:
+                self._collect(commits + [commit])
+                return
+            self._drop_quietly(new.values())
+        raise StoreUnavailable("other writers kept publishing new versions of the store's "
+                               f"graphs; the write was not published after {PUBLISH_ATTEMPTS} "
+                               "attempts (nothing was changed): try again")
+
+    def _copy_into(self, base: versions.Commit, new: dict[str, str], present: set[str]) -> None:
+        """Start each new version as a copy of the current one (when there is one)."""
+        copies = [f"ADD SILENT {ox.NamedNode(base.physical(g))} TO {ox.NamedNode(p)}"
+                  for g, p in new.items() if base.physical(g) in present]
+        if copies:
+            self.update_raw(" ;\n".join(copies))
+
+    def _rewrite_update(self, text: str, base: versions.Commit, new: dict[str, str]) -> str:
+        graphs = {**base.graphs, **new}
+        try:
+            return versions.rewrite(text, lambda g: graphs.get(g, g),
+                                    [(p, g) for g, p in graphs.items()], updating=True)
+        except ValueError as error:
+            raise QuerySyntaxError(str(error)) from None
+
+    def _drop_quietly(self, graphs: Iterable[str]) -> None:
+        drops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs]
+        if drops:
+            try:
+                self.update_raw(" ;\n".join(drops))
+            except (QueryEvaluationError, QuerySyntaxError, StoreUnavailable):
+                pass  # unpublished versions are invisible; cleaned with the orphans
+
+    def _collect(self, commits: list[versions.Commit]) -> None:
+        """Drop the versions and commits superseded for longer than version_grace (best effort)."""
+        old, graphs = versions.retired(commits, versions.new_stamp(), int(self.version_grace * 1e6))
+        if not old:
+            return
+        parts = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in sorted(graphs)]
+        parts += [f"DELETE WHERE {{ GRAPH <{versions.VERSIONS_GRAPH}> {{ {ox.NamedNode(c.iri)} ?p ?o }} }}"
+                  for c in old]
+        try:
+            self.update_raw(" ;\n".join(parts))
+        except (QueryEvaluationError, QuerySyntaxError, StoreUnavailable):
+            pass  # retried after the next write
 
     def select(self, sparql, *, dataset=None, bindings=None):
         _, response = self._query(sparql, dataset, bindings, JSON_RESULTS, ("solutions",))
@@ -412,8 +526,9 @@ class RemoteStore(Store):
         capped = self.max_rows and prepared.kind != "boolean"
         body = None
         # With a row cap, bytes are relayed only in a format with one item per line.
+        text, dataset = self._physical(prepared.text, dataset)
         if media_type in self.config.relay and (not capped or media_type in LINE_FORMATS):
-            response = self._protocol_query(prepared.text, dataset, media_type)
+            response = self._protocol_query(text, dataset, media_type)
             if _base_type(response.headers.get("Content-Type")) == media_type:
                 body = response.content
                 if capped:
@@ -421,7 +536,7 @@ class RemoteStore(Store):
                     self._check_rows(body.rstrip(b"\n").count(b"\n") + 1 - header
                                      if body.strip() else 0, prepared.kind)
         if body is None:
-            response = self._protocol_query(prepared.text, dataset, canonical)
+            response = self._protocol_query(text, dataset, canonical)
             body = self._convert(prepared.kind, response.content, media_type)
         if media_type in TEXT_TYPES:
             media_type += "; charset=utf-8"
@@ -457,10 +572,23 @@ class RemoteStore(Store):
                                    f"cannot {what}")
         return self.config.update_url
 
-    def update(self, sparql):
+    def update_raw(self, sparql: str) -> None:
+        """Send one update request as it is (no versioning)."""
         url = self._writable("update")
         self._http("POST", url, what="update", headers={"Content-Type": FORM},
                    data=urlencode({"update": sparql}).encode("ascii"))
+
+    def update(self, sparql):
+        if not self.config.versioned:
+            return self.update_raw(sparql)
+        self._writable("update")
+        touched = {iri for _, _, iri in versions.graph_slots(sparql)}
+
+        def perform(base, new):
+            self._copy_into(base, new, self._present_graphs())
+            self.update_raw(self._rewrite_update(sparql, base, new))
+
+        self._versioned_write(touched, perform)
 
     def _put_graph(self, graph: str, triples: list[ox.Triple], *, method: str = "PUT") -> None:
         """Write a whole graph with the Graph Store Protocol (or one INSERT DATA without it)."""
@@ -473,11 +601,21 @@ class RemoteStore(Store):
             return
         # One request: blank node labels are scoped to a request, so no chunking.
         if method == "PUT":
-            self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
-        self.update(f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n{body.decode()}\n}} }}")
+            self.update_raw(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+        self.update_raw(f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{\n{body.decode()}\n}} }}")
 
     def replace_graph(self, graph, triples, *, meta_update, graph_is_new):
         self._writable("replace a graph")
+        if self.config.versioned:
+            touched = {graph} | {iri for _, _, iri in versions.graph_slots(meta_update)}
+
+            def perform(base, new):
+                self._put_graph(new[graph], triples)
+                self._copy_into(base, {g: p for g, p in new.items() if g != graph},
+                                self._present_graphs())
+                self.update_raw(self._rewrite_update(meta_update, base, new))
+
+            return self._versioned_write(touched, perform)
         g = ox.NamedNode(graph)
         staging = ox.NamedNode(f"{STAGING_PREFIX}{int(time.time())}:{uuid.uuid4().hex}")
         self._put_graph(staging.value, triples)
@@ -485,7 +623,7 @@ class RemoteStore(Store):
                 f"ADD SILENT {staging} TO {g} ;\n"
                 f"DROP SILENT GRAPH {staging} ;\n" + meta_update)
         try:
-            self.update(swap)
+            self.update_raw(swap)
         except (QueryEvaluationError, QuerySyntaxError, StoreUnavailable):
             try:
                 self.drop_graph(staging.value)
@@ -494,7 +632,11 @@ class RemoteStore(Store):
             raise
 
     def drop_graph(self, graph):
-        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+        if self.config.versioned and versions.parse_physical(graph) is None \
+                and not graph.startswith(STAGING_PREFIX):
+            # Published as a new, empty version: readers see the graph or nothing of it.
+            return self._versioned_write({graph}, lambda base, new: None)
+        self.update_raw(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
 
     def _mine(self, graph: str) -> bool:
         if graph.startswith(STAGING_PREFIX):
@@ -504,9 +646,27 @@ class RemoteStore(Store):
         return self.config.base_iri is None or graph.startswith(self.config.base_iri)
 
     def named_graphs(self):
+        if self.config.versioned:
+            return self._versioned_graphs()
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return {row["g"].value for row in rows
                 if isinstance(row.get("g"), ox.NamedNode) and self._mine(row["g"].value)}
+
+    def _versioned_graphs(self) -> set[str]:
+        """Public names of the non-empty graphs, plus leftover versions no commit names."""
+        present = self._present_graphs()
+        commits = self._commits()
+        state = commits[-1] if commits else versions.EMPTY
+        names = {g for g, p in state.graphs.items() if p in present and self._mine(g)}
+        names |= self._unversioned(present, state)
+        known = {p for c in commits for p in c.graphs.values()}
+        for g in present - known:
+            parsed = versions.parse_physical(g)
+            if parsed and time.time() - parsed[0] / 1e6 > STAGING_MAX_AGE and self._mine(parsed[1]):
+                names.add(g)  # a version a crashed write never published
+            elif g.startswith(STAGING_PREFIX) and self._mine(g):
+                names.add(g)
+        return names
 
     def graph_size(self, graph):
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
@@ -526,7 +686,7 @@ class RemoteStore(Store):
     def dump(self, out: BinaryIO, graph=None):
         graphs = [graph] if graph is not None else sorted(self.named_graphs())
         for name in graphs:
-            if name.startswith(STAGING_PREFIX):
+            if name.startswith(STAGING_PREFIX) or versions.parse_physical(name):
                 continue
             g = ox.NamedNode(name)
             triples = self.graph_triples(name)
@@ -539,6 +699,13 @@ class RemoteStore(Store):
             if not isinstance(quad.graph_name, ox.NamedNode):
                 raise QueryEvaluationError("a remote store takes quads in named graphs only")
             by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
+        if self.config.versioned and by_graph:
+            def perform(base, new):
+                self._copy_into(base, new, self._present_graphs())
+                for graph, triples in by_graph.items():
+                    self._put_graph(new[graph], triples, method="POST")
+
+            return self._versioned_write(set(by_graph), perform)
         for graph, triples in by_graph.items():
             self._put_graph(graph, triples, method="POST")
 
