@@ -164,9 +164,13 @@ class LiveServer:
         from waitress import wasyncore
 
         self.server.task_dispatcher.shutdown()
-        # Closing every channel of the server's socket map ends its asyncore loop.
-        wasyncore.close_all(self.server._map)
+        # Closing every channel of the server's socket map ends its asyncore loop; done in the
+        # loop's own thread (a trigger thunk), or its select() may meet a closed descriptor.
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
         self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            wasyncore.close_all(self.server._map)
+            self.thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ How the store contract holds over HTTP:
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -297,6 +298,17 @@ def _base_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
+_DEADLOCK = "40001"  # SQLSTATE of a transaction rolled back as a deadlock victim
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(url: str | None) -> threading.Lock:
+    """One lock per store in this process: its threads publish versions one at a time."""
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(url or "", threading.Lock())
+
+
 def _unavailable(message: str, status: int, detail: str | None = None) -> StoreUnavailable:
     """StoreUnavailable with the status that fits: 502 bad answer, 503 unreachable, 504 too slow."""
     error = StoreUnavailable(message, detail=detail)
@@ -318,6 +330,7 @@ class RemoteStore(Store):
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
+        self._write_lock = _write_lock(config.update_url)
         # An old version is dropped once superseded for longer than any read can take.
         self.version_grace = max(120.0, 4 * config.timeout)
 
@@ -438,31 +451,67 @@ class RemoteStore(Store):
 
     def _versioned_write(self, touched: set[str], perform) -> None:
         """Write new versions of the `touched` graphs with perform(state, new_names), then
-        publish them all with one insert; retried when another writer published meanwhile."""
-        for _ in range(PUBLISH_ATTEMPTS):
-            commits = self._commits()
-            state = commits[-1] if commits else versions.EMPTY
-            graphs = dict(state.graphs)
-            if not commits:  # the first versioned write: adopt the graphs already there
-                graphs.update({g: g for g in self._unversioned(self._present_graphs(), state)})
-            base = versions.Commit(state.stamp, graphs)
-            stamp = versions.new_stamp(state.stamp)
-            new = {g: versions.physical_name(g, stamp) for g in touched}
-            try:
-                perform(base, new)
-                commit = versions.Commit(stamp, {**graphs, **new})
-                self.update_raw(versions.publish_update(commit, commits))
-                published = any(c.stamp == stamp for c in self._commits())
-            except BaseException:
-                self._drop_quietly(new.values())
-                raise
-            if published:
-                self._collect(commits + [commit])
-                return
-            self._drop_quietly(new.values())
+        publish them all with one small insert.
+
+        Two writers must not both build on the same state, or the later commit would lack
+        the earlier one's change. The insert is conditional (nothing happens if a commit this
+        writer did not read exists), and since Virtuoso does not run that check and insert as
+        one step, the writer reads the commits again afterwards: if any commit it did not
+        know appeared, it takes its own back and starts over on the newer state. Of two
+        racing writers, the one publishing second always sees the first, so no write is lost.
+        """
+        with self._write_lock:
+            for attempt in range(PUBLISH_ATTEMPTS):
+                if self._publish_once(touched, perform):
+                    return
+                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
         raise StoreUnavailable("other writers kept publishing new versions of the store's "
                                f"graphs; the write was not published after {PUBLISH_ATTEMPTS} "
                                "attempts (nothing was changed): try again")
+
+    def _publish_once(self, touched: set[str], perform) -> bool:
+        commits = self._commits()
+        state = commits[-1] if commits else versions.EMPTY
+        graphs = dict(state.graphs)
+        if not commits:  # the first versioned write: adopt the graphs already there
+            graphs.update({g: g for g in self._unversioned(self._present_graphs(), state)})
+        base = versions.Commit(state.stamp, graphs)
+        names = versions.new_stamp(state.stamp)
+        new = {g: versions.physical_name(g, names) for g in touched}
+        try:
+            perform(base, new)
+            commit = versions.Commit(versions.new_stamp(names), {**graphs, **new})
+            self.update_raw(versions.publish_update(commit, commits))
+            after = self._commits()
+        except QueryEvaluationError as error:
+            self._drop_quietly(new.values())
+            if _DEADLOCK in str(error):
+                return False  # Virtuoso chose this writer's request as a deadlock victim
+            raise
+        except BaseException:
+            self._drop_quietly(new.values())
+            raise
+        known = {c.stamp for c in commits} | {commit.stamp}
+        published = any(c.stamp == commit.stamp for c in after)
+        if published and not any(c.stamp not in known for c in after):
+            self._collect(after)
+            return True
+        if published:
+            self._retract(commit)
+        self._drop_quietly(new.values())
+        return False
+
+    def _retract(self, commit: versions.Commit) -> None:
+        """Take a commit back; it must go, or it would hide the other writer's change."""
+        text = (f"DELETE WHERE {{ GRAPH <{versions.VERSIONS_GRAPH}> "
+                f"{{ {ox.NamedNode(commit.iri)} ?p ?o }} }}")
+        for attempt in range(PUBLISH_ATTEMPTS):
+            try:
+                return self.update_raw(text)
+            except QueryEvaluationError as error:
+                if _DEADLOCK not in str(error) or attempt == PUBLISH_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
 
     def _copy_into(self, base: versions.Commit, new: dict[str, str], present: set[str]) -> None:
         """Start each new version as a copy of the current one (when there is one)."""

@@ -26,6 +26,7 @@ import pytest
 from app.config import load_settings
 from app.namespaces import DEFAULT_BASE_IRI as BASE
 from app.store import open_store
+from app.store import versions
 from app.store.remote import STAGING_PREFIX
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
@@ -223,7 +224,22 @@ def missing(reason: str) -> None:
 
 # -- pytest fixtures: import them into a test module (`from remote_servers import backend, ...`)
 
-BACKENDS = ("embedded", "oxigraph", "virtuoso")
+# "oxigraph-versioned": oxigraph serve with MUTU_REMOTE_VERSIONED=true, the mode Virtuoso
+# runs in by default, on a server whose own updates are atomic (so a failure is Mutu's).
+BACKENDS = ("embedded", "oxigraph", "oxigraph-versioned", "virtuoso")
+
+
+class Versioned:
+    """A running server, seen through settings that force versioned graphs."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def __getattr__(self, name):
+        return getattr(self.server, name)
+
+    def settings(self) -> dict:
+        return {**self.server.settings(), "remote_versioned": "true"}
 
 
 def _server_fixture(kind: str):
@@ -262,12 +278,12 @@ def open_remote(server, **options):
 
 
 def wipe(store) -> None:
-    """Drop every graph Mutu may have written (its base IRI, its staging graphs)."""
-    rows = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-    for row in rows:
-        g = row.get("g")
-        if g is not None and (g.value.startswith(BASE) or g.value.startswith(STAGING_PREFIX)):
-            store.drop_graph(g.value)
+    """Drop every graph Mutu may have written: under its base IRI, staging graphs, graph
+    versions and the versions map (a server is shared by the plain and versioned backends)."""
+    mine = (BASE, STAGING_PREFIX, versions.PHYSICAL_PREFIX, versions.VERSIONS_GRAPH)
+    drops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(store._present_graphs()) if g.startswith(mine)]
+    if drops:
+        store.update_raw(" ;\n".join(drops))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -279,9 +295,11 @@ def backend(request, tmp_path):
         yield name, store, None
         store.close()
         return
-    server, reason = request.getfixturevalue(f"{name}_server")
+    server, reason = request.getfixturevalue(f"{name.split('-')[0]}_server")
     if server is None:
         missing(reason)
+    if name.endswith("-versioned"):
+        server = Versioned(server)
     store = open_remote(server)
     try:
         yield name, store, server

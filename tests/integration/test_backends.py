@@ -23,11 +23,13 @@ from app.errors import InvalidData, QuerySyntaxError, StoreUnavailable
 from app.pipeline import cleanup_orphans, load
 from app.rdfio import normalise, parse
 from app.store import QueryDataset, open_store
+from app.store import versions
 from app.store.embedded import GRAPH_FORMATS, RESULT_FORMATS
 from app.store.remote import STAGING_PREFIX, RemoteConfig, RemoteStore
 from conftest import (BASE, CC0, FIXTURE_TTL, PRIVATE_GRAPH, PUBLIC_GRAPH, SECRET_NAME, SECRET_TTL,
                       LiveServer, load_fixture)
-from remote_servers import backend, oxigraph_server, remote_settings, virtuoso_server  # noqa: F401 (fixtures)
+from remote_servers import (Versioned, backend, oxigraph_server, remote_settings,  # noqa: F401 (fixtures)
+                            virtuoso_server)
 
 pytestmark = pytest.mark.integration
 
@@ -431,6 +433,63 @@ def test_readers_see_old_or_new_graph(backend):
             t.join(timeout=30)
     assert not errors
     assert seen and set(seen) <= {(sizes["a"], "a"), (sizes["b"], "b")}, set(seen) - {(300, "a"), (500, "b")}
+
+
+VERSIONED = pytest.mark.parametrize("backend", ["oxigraph-versioned", "virtuoso"], indirect=True)
+
+
+@VERSIONED
+def test_superseded_versions_are_dropped_after_the_grace_period(backend):
+    """Old versions stay while a read may use them, then a later write drops them."""
+    name, store, _ = backend
+    graph = BASE + "graph/iso"
+    store.version_grace = 0.0
+    for label, count in (("a", 30), ("b", 20), ("c", 10)):
+        load(store, BASE, alternatives_nt(count, label), fmt="ntriples", graph=graph,
+             source="iso.nt", licence=CC0, who="tests")
+    commits = store._commits()
+    assert len(commits) == 1, [c.stamp for c in commits]
+    current = set(commits[0].graphs.values())
+    leftovers = {g for g in store._present_graphs()
+                 if g.startswith(versions.PHYSICAL_PREFIX) and g not in current}
+    assert not leftovers
+    rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <https://schema.org/name> ?v } }",
+                        dataset=QueryDataset((), (graph,)))
+    assert int(rows[0]["n"].value) == 10
+    assert catalog.find(store, BASE, graph).triples == store.graph_size(graph)
+
+
+@VERSIONED
+def test_concurrent_writers_lose_no_write(backend):
+    """Two workers loading different graphs at once: each publication builds on the other's."""
+    name, store, server = backend
+    settings = remote_settings(Versioned(server) if name.endswith("-versioned") else server)
+    other = open_store(settings.store, settings=settings)
+    other._write_lock = threading.Lock()  # as in another worker process: no shared lock
+    graphs = [BASE + "graph/left", BASE + "graph/right"]
+    errors = []
+
+    def writer(target, graph):
+        try:
+            for round_ in range(3):
+                load(target, BASE, alternatives_nt(5 + round_, graph[-4:]), fmt="ntriples",
+                     graph=graph, source=graph[-5:] + ".nt", licence=CC0, who="tests")
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(s, g)) for s, g in zip((store, other), graphs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    other.close()
+    assert not errors
+    for graph in graphs:
+        record = catalog.find(store, BASE, graph)
+        assert record is not None and record.triples == store.graph_size(graph), graph
+        rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <https://schema.org/name> ?v } }",
+                            dataset=QueryDataset((), (graph,)))
+        assert int(rows[0]["n"].value) == 7, graph  # the last round of each writer
 
 
 # -- configuration and failures --------------------------------------------------------
