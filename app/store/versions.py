@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..sparql_text import _TOKEN
+from ..sparql_text import _PLX_ESCAPE, _TOKEN, _iri_value, resolve
 
 PHYSICAL_PREFIX = "urn:x-mutu:v:"
 VERSIONS_GRAPH = "urn:x-mutu:versions"
@@ -128,22 +128,28 @@ def _spans(text: str):
             if m.lastgroup not in ("ws", "comment")]
 
 
-def _prefixes(spans) -> dict[str, str]:
-    found = {}
-    for i, (kind, text, _, _) in enumerate(spans[:-2]):
-        if kind == "word" and text.upper() == "PREFIX" and spans[i + 1][0] == "pname" \
+def _prologue(spans) -> tuple[dict[str, str], str | None]:
+    """The PREFIX declarations and the BASE of a text."""
+    prefixes, base = {}, None
+    for i, (kind, text, _, _) in enumerate(spans[:-1]):
+        if kind != "word":
+            continue
+        if text.upper() == "BASE" and spans[i + 1][0] == "iri":
+            base = resolve(_iri_value(spans[i + 1][1]), base)
+        elif text.upper() == "PREFIX" and i + 2 < len(spans) and spans[i + 1][0] == "pname" \
                 and spans[i + 2][0] == "iri":
-            found[spans[i + 1][1][:-1]] = spans[i + 2][1][1:-1]
-    return found
+            prefixes[spans[i + 1][1][:-1]] = resolve(_iri_value(spans[i + 2][1]), base)
+    return prefixes, base
 
 
-def _iri_of(token_kind: str, token: str, prefixes: dict[str, str]) -> str | None:
+def _iri_of(token_kind: str, token: str, prologue) -> str | None:
+    prefixes, base = prologue
     if token_kind == "iri":
-        return token[1:-1]
+        return resolve(_iri_value(token), base)
     if token_kind == "pname":
         prefix, _, local = token.partition(":")
         if prefix in prefixes:
-            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+            return prefixes[prefix] + _PLX_ESCAPE.sub(r"\1", local)
     return None
 
 
@@ -162,7 +168,7 @@ def _matching_brace(spans, open_index: int) -> int | None:
 def graph_slots(text: str) -> list[tuple[int, int, str]]:
     """(start, end, graph IRI) of every IRI the text uses as a graph name, prologue excluded."""
     spans = _spans(text)
-    prefixes = _prefixes(spans)
+    prologue = _prologue(spans)
     slots = []
     for i, (kind, token, _, _) in enumerate(spans):
         if kind != "word" or token.upper() not in _GRAPH_SLOT_AFTER:
@@ -171,7 +177,7 @@ def graph_slots(text: str) -> list[tuple[int, int, str]]:
         while j < len(spans) and spans[j][0] == "word" and spans[j][1].upper() in _SKIPPED:
             j += 1
         if j < len(spans):
-            iri = _iri_of(spans[j][0], spans[j][1], prefixes)
+            iri = _iri_of(spans[j][0], spans[j][1], prologue)
             if iri is not None:
                 slots.append((spans[j][2], spans[j][3], iri))
     return sorted(set(slots))

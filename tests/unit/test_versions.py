@@ -45,6 +45,7 @@ def rows(results):
 QUERIES = [
     f"SELECT ?s ?n WHERE {{ GRAPH <{G1}> {{ ?s <https://schema.org/name> ?n }} }}",
     f"PREFIX g: <{EX}graph/> SELECT ?s WHERE {{ GRAPH g:one {{ ?s ?p ?o }} }}",
+    f"BASE <{EX}graph/> SELECT ?s WHERE {{ GRAPH <one> {{ ?s ?p ?o }} }}",
     "SELECT ?g ?s WHERE { GRAPH ?g { ?s <https://schema.org/name> ?n } }",
     # The catalog names graphs by their public names: a join with GRAPH ?g must still work.
     f"""SELECT ?g ?n WHERE {{ GRAPH <{CAT}> {{ ?g <https://w3id.org/mutu/ns#visibility>
