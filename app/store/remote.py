@@ -47,7 +47,7 @@ from .. import errors
 from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
 from ..sparql_text import _TOKEN
 from . import FormatChooser, QueryDataset, QueryOutput, Store, solution_rows
-from . import versions
+from . import lateral, versions
 from .embedded import EMPTY_GRAPH, GRAPH_FORMATS, RESULT_FORMATS, TEXT_TYPES
 
 SCHEMES = ("sparql+http://", "sparql+https://")
@@ -72,10 +72,11 @@ class Profile:
     auth: str  # "basic" or "digest"
     relay: frozenset  # media types whose bytes are returned unchanged
     versioned: bool = False  # its updates are not atomic: write new graph versions instead
+    lateral: bool = False  # it knows LATERAL (else Mutu's queries are sent decorrelated)
 
 
 PROFILES = {
-    "oxigraph": Profile("/query", "/update", "/store", "basic", ALL_TYPES),
+    "oxigraph": Profile("/query", "/update", "/store", "basic", ALL_TYPES, lateral=True),
     # Virtuoso's result formats are not relayed: its JSON says "typed-literal" and names
     # blank nodes "nodeID://...", its CSV/TSV booleans are not the standard ones, and it
     # has no N-Quads/TriG. Its graph serialisations are standard.
@@ -100,6 +101,7 @@ class RemoteConfig:
     base_iri: str | None = None
     relay: frozenset = ALL_TYPES
     versioned: bool = False
+    lateral: bool = False
 
 
 def is_remote(location: str) -> bool:
@@ -146,7 +148,8 @@ def remote_config(location: str, settings=None) -> RemoteConfig:
         store_url=setting("remote_store_url", default_store),
         user=setting("remote_user"), password=setting("remote_password"), auth=auth,
         flavour=flavour, timeout=float(setting("remote_timeout", 30)),
-        base_iri=setting("base_iri"), relay=profile.relay, versioned=versioned == "true")
+        base_iri=setting("base_iri"), relay=profile.relay, versioned=versioned == "true",
+        lateral=profile.lateral)
 
 
 # -- query text ------------------------------------------------------------------------
@@ -424,7 +427,10 @@ class RemoteStore(Store):
         return commits[-1] if commits else versions.EMPTY
 
     def _physical(self, text: str, dataset: QueryDataset | None):
-        """The query text and dataset with public graph names turned into physical ones."""
+        """The query text and dataset as the store takes them: LATERAL written out when it
+        does not know it, public graph names turned into physical ones."""
+        if not self.config.lateral:
+            text = lateral.decorrelate(text)
         if not self.config.versioned:
             return text, dataset
         state = self._current()

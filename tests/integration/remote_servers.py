@@ -165,6 +165,9 @@ class VirtuosoServer(_Server):
         text = set_key("HTTPServer", "ServerRoot", "/var/lib/virtuoso-opensource-7/vsp", text)
         # Virtuoso silently truncates results at ResultSetMaxRows (10000 by default).
         text = set_key("SPARQL", "ResultSetMaxRows", "1000000", text)
+        # Its cost estimate refuses Mutu's queries with absurd figures ("estimated execution
+        # time -328286208 (sec) exceeds the limit of 400"): 0 turns the estimate off.
+        text = set_key("SPARQL", "MaxQueryCostEstimationTime", "0", text)
         text = set_key("URIQA", "DefaultHost", f"127.0.0.1:{self.port}", text)
         return text
 
