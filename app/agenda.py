@@ -8,7 +8,8 @@ is a bisect plus one query fetching the details of the page's events only.
 
 The cache key is the set of visible graphs and their catalog records (sha256, modified):
 every load rewrites its graph's record in the same transaction, so a load invalidates it.
-Other filters (category, organiser, place, commune, text) are sets walked along the index.
+Other filters (category, organiser, place, commune, text) are inverted indexes over the
+index's positions (app.lists, app.postings), walked from the first event of the window.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from . import freshness, reading
+from . import freshness, postings, reading
 from .filters import EventFilters
 from .params import BRUSSELS
 
@@ -111,19 +112,24 @@ class Index:
     starts: list
     events: list
 
-    def window(self, start: dt.datetime, end: dt.datetime | None, offset: int, limit: int) -> list[str]:
+    def bounds(self, start: dt.datetime, end: dt.datetime | None) -> tuple[int, int]:
+        """The positions of the events starting in [start, end)."""
         first = bisect.bisect_left(self.starts, start.timestamp())
         last = len(self.starts) if end is None else bisect.bisect_left(self.starts, end.timestamp())
-        lo = min(first + offset, last)
-        return self.events[lo:min(lo + limit, last)]
+        return first, max(first, last)
 
 
 def _build() -> Index:
     pairs = []
+    seconds: dict[str, float | None] = {}  # many events share a start: parse each form once
     for row in reading.select(STARTS):
-        when = moment(row["start"].value)
+        value = row["start"].value
+        if value not in seconds:
+            parsed = moment(value)
+            seconds[value] = None if parsed is None else parsed.timestamp()
+        when = seconds[value]
         if when is not None:
-            pairs.append((when.timestamp(), str(row["event"])))
+            pairs.append((when, str(row["event"])))
     pairs.sort()
     return Index([p[0] for p in pairs], [p[1] for p in pairs])
 
@@ -166,18 +172,22 @@ def page(filters: EventFilters) -> tuple[list[dict], bool]:
 
 def page_events(filters: EventFilters) -> list[str]:
     """The events of one page (N-Triples IRIs, soonest first), one more than `per_page` when
-    more follow: the selection of queries/events.rq, from the index and the filter sets."""
-    keep = None
-    if not simple(filters):
-        from . import lists
-
-        keep = lists.event_filter(filters)  # category, organiser, place, commune, text: set lookups
+    more follow: the selection of queries/events.rq, from the index and the filters' postings."""
     bindings = filters.bindings()
     start = moment(bindings["from"].value)
     end = moment(bindings["to"].value) if "to" in bindings else None
-    if keep is None:
-        events = index().window(start, end, filters.paging.offset, filters.paging.limit)
-    else:
-        window = index().window(start, end, 0, len(index().events))
-        events = lists.walk(window, lambda e: keep(e[1:-1]), filters.paging.offset, filters.paging.limit)
-    return events
+    return select(filters, start, end, filters.paging.offset, filters.paging.limit)
+
+
+def select(filters: EventFilters, start: dt.datetime, end: dt.datetime | None, offset: int,
+           limit: int, also=None) -> list[str]:
+    """`limit` events starting in [start, end) after the first `offset` that the filters (other
+    than dates and paging) and the posting `also` keep, soonest first (N-Triples IRIs)."""
+    from . import lists
+
+    seekers = [] if simple(filters) else lists.event_seekers(filters)
+    if also is not None:
+        seekers.append(also)
+    found = index()
+    lo, hi = found.bounds(start, end)
+    return [found.events[p] for p in postings.walk(seekers, lo, hi, offset, limit)]

@@ -3,7 +3,7 @@
 A digest covers a period (default: the 7 days from today, Europe/Brussels) and holds:
 
 - the events starting in the period, from the agenda's start index (app.agenda) filtered by
-  the agenda's filter sets (app.lists: category, organizer, place, commune, q) and, with
+  the agenda's inverted indexes (app.lists: category, organizer, place, commune, q) and, with
   `free`, the free events;
 - alternatives, documents and offers/requests new or changed from `recent` days before the
   period start to its end, from the named queries queries/digest-*.rq. A resource's change
@@ -127,22 +127,19 @@ def parse(args: Mapping[str, str], base_iri: str, default_lang: str) -> Request:
 
 # -- reading -------------------------------------------------------------------------------
 
-def _free_events() -> set[str]:
-    def build():
+def _free_events():
+    """The free events (queries/digest-free-events.rq) as a posting of the agenda."""
+    def members():
         _, rows = reading.named("digest-free-events")
         return {row["event"].value for row in rows}
-    return agenda.per_state("digest.free-events", build)
+    return lists.kept("events", ("digest.free-events",), members)
 
 
 def event_rows(req: Request) -> tuple[list[dict], bool]:
     """Rows of the events starting in the period (columns of queries/events.rq), and whether
     more than EVENT_LIMIT matched."""
-    keep = lists.event_filter(req.events)  # category and commune: per-state sets
     free = _free_events() if req.free else None
-    index = agenda.index()
-    window = index.window(_midnight(req.start), req.until, 0, len(index.events))
-    chosen = lists.walk(window, lambda e: keep(e[1:-1]) and (free is None or e[1:-1] in free),
-                        0, EVENT_LIMIT + 1)
+    chosen = agenda.select(req.events, _midnight(req.start), req.until, 0, EVENT_LIMIT + 1, free)
     return agenda.details(chosen[:EVENT_LIMIT]), len(chosen) > EVENT_LIMIT
 
 

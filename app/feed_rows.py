@@ -2,7 +2,7 @@
 
 `queries/feed-events.rq` sorts every upcoming event before cutting a page: at 10M triples
 (550k events) that took 98 s, far past any deadline. The feeds pick the page the way the
-agenda does (`agenda.page_events`: the per-state start index and filter sets), then read the
+agenda does (`agenda.page_events`: the per-state start index and postings), then read the
 columns of feed-events.rq for those events only, each part an index lookup (LATERAL), and
 keep the rows for the store state (`agenda.cached_rows`). The place feeds do the same with
 the sorted places of /places (`lists.places_iris`; feed-places.rq took 16 s at 10M).

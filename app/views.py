@@ -172,8 +172,7 @@ def category_options():
 @bp.route("/alternatives")
 def alternatives():
     f = filters.alternative_filters(request.args, settings().base_iri, extra=("lang",))
-    # One row per identity cluster; per-state sorted IRIs and filter sets (app.lists), the
-    # named query for a text search.
+    # One row per identity cluster; per-state sorted IRIs and inverted indexes (app.lists).
     rows = lists.alternatives_page(f, clusters.current().hidden)
     if rows is None:
         _, rows = clusters.named("alternatives", {}, **f.bindings())

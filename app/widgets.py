@@ -33,7 +33,6 @@ SITE_CSP = "frame-ancestors 'self'"
 PAGING_ARGS = ("page", "per_page")
 FREE = """SELECT DISTINCT ?event WHERE {
   ?event <https://schema.org/isAccessibleForFree> ?free FILTER (?free = true) }"""
-MAX_SCAN = 500  # rows a text search reads before keeping the free events (events.rq's max)
 
 
 def init_app(app: Flask) -> None:
@@ -114,26 +113,20 @@ def time_of(term) -> str:
 
 # -- agenda --------------------------------------------------------------------------------
 
-def free_events() -> set[str]:
-    """IRIs of the visible events marked `schema:isAccessibleForFree true` (per store state)."""
-    return agenda.per_state("widgets.free", lambda: {r["event"].value for r in reading.select(FREE)})
+def free_events():
+    """The visible events marked `schema:isAccessibleForFree true`, as a posting of the agenda."""
+    return lists.kept("events", ("widgets.free",),
+                      lambda: {r["event"].value for r in reading.select(FREE)})
 
 
 def agenda_rows(f: filters.EventFilters, free: bool) -> tuple[list[dict], bool]:
     """One page of the agenda (app.agenda), keeping free events only when `free`."""
     if not free:
         return agenda.page(f)
-    gratis = free_events()
-    keep = lists.event_filter(f)
-    if keep is None:  # a text search: the named query, then the free ones among its rows
-        _, rows = reading.named("events", {}, **{**f.bindings(), "limit": MAX_SCAN, "offset": 0})
-        return f.paging.cut([r for r in rows if r["event"].value in gratis])
     bindings = f.bindings()
     start = agenda.moment(bindings["from"].value)
     end = agenda.moment(bindings["to"].value) if "to" in bindings else None
-    index = agenda.index()
-    window = index.window(start, end, 0, len(index.events))
-    events = lists.walk(window, lambda e: e[1:-1] in gratis and keep(e[1:-1]), 0, f.paging.limit)
+    events = agenda.select(f, start, end, 0, f.paging.limit, free_events())
     return f.paging.cut(agenda.details(events))
 
 

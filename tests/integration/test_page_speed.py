@@ -1,5 +1,6 @@
 """The fast paths of the list pages (app.lists, the agenda index) give the rows of the named
-queries they stand for, on the demo data, for every filter and a few pages.
+queries they stand for, on the demo data, for every filter and a few pages; a load reaches
+their per-state indexes.
 
 The speed itself is measured by bench/pages.py (not a timed test).
 """
@@ -10,6 +11,8 @@ import pytest
 
 from app import agenda, filters, lists, ld, reading
 from app.namespaces import DEFAULT_BASE_IRI as BASE
+from app.state import get_store
+from conftest import load_fixture
 
 CATEGORIES = [None, "food-agriculture", "grow-it-yourself-together", "community-garden", "cohousing",
               "no-such-category"]
@@ -165,3 +168,47 @@ def test_incoming_links_and_names_of_a_demo_alternative(demo_app):
         assert all(names[e] for e in events)
         assert names["https://mutu.brussels/alternative/no-such-thing"] == []
         assert list(names) == list(dict.fromkeys(events)) + ["https://mutu.brussels/alternative/no-such-thing"]
+
+
+MAROLLES = """
+@prefix mutu: <https://w3id.org/mutu/ns#> .
+@prefix schema: <https://schema.org/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix alternative: <https://mutu.brussels/alternative/> .
+@prefix place: <https://mutu.brussels/place/> .
+@prefix event: <https://mutu.brussels/event/> .
+@prefix category: <https://mutu.brussels/category/> .
+
+alternative:potager-marolles a mutu:Alternative, schema:Organization, org:Organization ;
+    schema:name "Potager des Marolles"@fr ;
+    mutu:category category:food-agriculture ;
+    schema:location place:salle-marolles .
+
+place:salle-marolles a mutu:Place, schema:Place ;
+    schema:name "Salle des Marolles"@fr ;
+    schema:address [ a schema:PostalAddress ; schema:streetAddress "Rue Haute 1" ;
+                     schema:postalCode "1000" ; schema:addressLocality "Bruxelles" ;
+                     schema:addressCountry "BE" ] .
+
+event:fete-marolles a mutu:Event, schema:Event ;
+    schema:name "Fête des Marolles"@fr ;
+    schema:startDate "2030-02-01T14:00:00+01:00"^^xsd:dateTime ;
+    schema:location place:salle-marolles ;
+    schema:organizer alternative:potager-marolles ;
+    mutu:category category:food-agriculture .
+"""
+
+
+def test_a_load_reaches_the_list_indexes(app, client):
+    """The indexes are per store state: a load is seen by every filter at the next request."""
+    pages = ["/alternatives?q=marolles", "/alternatives?category=food-agriculture",
+             "/alternatives?commune=1000", "/places?category=food-agriculture", "/places?commune=bruxelles",
+             "/events?from=2030-01-01&q=marolles", "/events?from=2030-01-01&category=food-agriculture",
+             "/events?from=2030-01-01&commune=1000"]
+    for path in pages:
+        assert "Marolles" not in client.get(path).get_data(as_text=True), path
+    with app.app_context():
+        load_fixture(get_store(), MAROLLES, BASE + "graph/marolles")
+    for path in pages:
+        assert "Marolles" in client.get(path).get_data(as_text=True), path
