@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `mutu` console script."""
     args = build_parser().parse_args(argv)
+    if argv is None:
+        _rerun_with_huge_pages(args)
     try:
         settings = load_settings({"store": args.store, "base_iri": args.base_iri,
                                   **_serve_overrides(args)})
@@ -129,6 +131,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mutu: interrupted; nothing was half-written", file=sys.stderr)
         return EXIT_ERROR
+
+
+# From this size on, a load holds an in-memory copy of the data of a gigabyte or more.
+_HUGE_PAGES_FROM = 256 * 1024 * 1024
+
+
+def _rerun_with_huge_pages(args) -> None:
+    """Re-run this process once with glibc's huge pages for malloc when it loads a large file."""
+    import os
+
+    if (args.command != "load" or sys.platform != "linux" or not sys.executable
+            or "GLIBC_TUNABLES" in os.environ):
+        return
+    try:
+        if os.path.getsize(args.file) < _HUGE_PAGES_FROM:
+            return
+    except OSError:
+        return  # the load itself reports it
+    # The in-memory store is linked nodes spread over gigabytes: with 4 KiB pages nearly every
+    # step of a scan misses the TLB (measured at 10M triples: 5% less CPU, about 10% less time).
+    env = {**os.environ, "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 def _serve_overrides(args) -> dict:

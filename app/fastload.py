@@ -34,8 +34,9 @@ def supported(store) -> bool:
     return callable(getattr(type(store), "bulk_load_ntriples", None))
 
 
-# Regular expressions scan the bytes several times faster than `in` here.
-_SUSPECT = re.compile(rb"http://schema\.org/|\\[uU]")
+# Regular expressions scan the bytes several times faster than `in` here; one literal each,
+# as an alternation has no literal prefix to search for (ten times slower).
+_SUSPECTS = (re.compile(rb"http://schema\.org/"), re.compile(rb"\\[uU]"))
 _BLANK = re.compile(rb"_:")
 
 
@@ -47,8 +48,9 @@ def eligible(store, fmt: str, data: bytes, *, dry_run: bool) -> bool:
         return False  # those literals need a per-triple rewrite for the SHACL engine
     # schema.org over http is rewritten by normalise(); an IRI can only spell it out in full,
     # or with \u escapes: parse just those lines and check.
-    if _SUSPECT.search(data):
-        suspects = b"".join(data[start:end] for start, end in _lines_with(_SUSPECT, data))
+    spans = sorted({span for pattern in _SUSPECTS for span in _lines_with(pattern, data)})
+    if spans:
+        suspects = b"".join(data[start:end] for start, end in spans)
         try:
             for quad in ox.parse(suspects, format=_NT):
                 if any(_https(term) != term for term in (quad.subject, quad.predicate, quad.object)):
@@ -87,7 +89,9 @@ def _split_blank_lines(data: bytes) -> tuple[bytes, bytes]:
 
 
 class _DiskLoad(threading.Thread):
-    """Bulk-loads bytes into the (invisible) graph of the on-disk store."""
+    """Writes the input, normalised, into the (invisible) graph of the on-disk store: a bulk
+    load of the lines without blank nodes, then the others with fresh blank nodes. The main
+    thread adds the implied types of IRI subjects, found in memory."""
 
     def __init__(self, store, graph: str, data: bytes):
         super().__init__(name="mutu-bulk-load", daemon=True)
@@ -96,11 +100,23 @@ class _DiskLoad(threading.Thread):
 
     def run(self):
         try:
+            # All of it here, off the in-memory path: the split copies the whole input.
+            plain, blank = _split_blank_lines(self.data)
             # Lenient (~30% faster): the in-memory load parses the same bytes strictly, and the
             # graph is dropped, never committed, when that parse fails.
-            self.store.bulk_load_ntriples(self.graph, self.data, lenient=True)
+            self.store.bulk_load_ntriples(self.graph, plain, lenient=True)
+            if blank.strip():
+                # One parse with fresh labels: a blank node of two lines stays one node.
+                triples = normalise([q.triple for q in ox.parse(blank, format=_NT, rename_blank_nodes=True)])
+                _add(self.store, self.graph, triples)
         except BaseException as error:  # re-raised by the loading thread after join()
             self.error = error
+
+
+def _add(store, graph: str, triples) -> None:
+    """Adds triples to a graph of the on-disk store."""
+    g = ox.NamedNode(graph)
+    store.bulk_add(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
 
 
 def _implied_types(mem: ox.Store) -> list[ox.Triple]:
@@ -132,11 +148,10 @@ def load_new_graph(store, data: bytes, *, graph: str, source: str, make_meta, ma
 
     t0 = time.perf_counter()
     data = check_bytes(data, source)
-    plain, blank = _split_blank_lines(data)
     disk = None
     if not dry_run:
         store.drop_graph(graph)  # a leftover of an interrupted load, if any
-        disk = _DiskLoad(store, graph, plain)
+        disk = _DiskLoad(store, graph, data)
         disk.start()
     committed = False
     try:
@@ -168,12 +183,7 @@ def load_new_graph(store, data: bytes, *, graph: str, source: str, make_meta, ma
         disk.join()
         if disk.error is not None:
             raise disk.error
-        extra = [t for t in implied if not isinstance(t.subject, ox.BlankNode)]
-        if blank.strip():
-            # One parse with fresh labels: a blank node of two lines stays one node.
-            extra += normalise([q.triple for q in ox.parse(blank, format=_NT, rename_blank_nodes=True)])
-        g = ox.NamedNode(graph)
-        store.bulk_add(ox.Quad(t.subject, t.predicate, t.object, g) for t in extra)
+        _add(store, graph, [t for t in implied if not isinstance(t.subject, ox.BlankNode)])
         commit(meta, count)
         committed = True
         timings["write"] = time.perf_counter() - t0

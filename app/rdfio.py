@@ -73,7 +73,7 @@ def parse(data: bytes, fmt: str, *, source: str = "input", base_iri: str | None 
 
 def check_bytes(data: bytes, source: str) -> bytes:
     """The input without a UTF-8 byte order mark; InputError when empty or UTF-16."""
-    if not data.strip():
+    if not data or data.isspace():  # strip() would copy the whole input
         raise InputError(f"{source}: the file is empty")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

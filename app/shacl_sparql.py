@@ -696,9 +696,11 @@ class _Evaluator:
 
     # -- whole-store facts that let a constraint be skipped (same results, less work)
     def _fact(self, key, compute):
-        value = self.facts.get(key)
-        if value is None:
-            value = self.facts[key] = compute()
+        # Computed once even when both threads ask at the same time (a whole-predicate scan).
+        with self.facts.setdefault(("lock", key), threading.Lock()):
+            value = self.facts.get(key)
+            if value is None:
+                value = self.facts[key] = compute()
         return value
 
     def single_valued(self, predicate: URIRef) -> bool:

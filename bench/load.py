@@ -5,7 +5,8 @@
 Generates the files with bench/generate.py when missing, then for each size measures, on
 fresh on-disk stores, (a) pyoxigraph `Store.bulk_load` of the file into a named graph and
 (b) the whole `mutu load` command (a new process: parse, normalise, validate, write, catalog
-record), and prints a table of times and the ratio b/a.
+record), and prints a table of times, the ratio b/a and the CPU time of each (user + system,
+all threads: on two cores, what a load can hide in parallel depends on it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,33 +41,39 @@ def ensure_file(label: str) -> Path:
     return path
 
 
-def raw_bulk_load(path: Path) -> float:
-    """Seconds for pyoxigraph to bulk-load the file into a fresh on-disk store."""
+def _cpu(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or of its ended children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def raw_bulk_load(path: Path) -> tuple[float, float]:
+    """Seconds and CPU seconds for pyoxigraph to bulk-load the file into a fresh on-disk store."""
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
         store = ox.Store(tmp)
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES,
                         to_graph=ox.NamedNode("https://mutu.brussels/graph/bench"))
         store.flush()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, _cpu(resource.RUSAGE_SELF) - cpu
         del store
-        return elapsed
+        return elapsed, cpu
 
 
-def mutu_load(path: Path) -> tuple[float, str]:
-    """Seconds for the `mutu load` command on a fresh store, and its summary line."""
+def mutu_load(path: Path) -> tuple[float, float, str]:
+    """Seconds and CPU seconds of the `mutu load` command on a fresh store, and its summary."""
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         # The 10M file (1.25 GB) is over the default MUTU_MAX_LOAD_BYTES (512 MiB).
         env = {**os.environ, "PYTHONPATH": str(ROOT),
                "MUTU_MAX_LOAD_BYTES": str(max(path.stat().st_size + 1, 512 * 1024 * 1024))}
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
         result = subprocess.run([sys.executable, "-m", "app.cli", "--store", tmp, "load", str(path),
                                  "--graph", "https://mutu.brussels/graph/bench", "--licence", "CC0-1.0"],
                                 capture_output=True, text=True, env=env, cwd=ROOT)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, _cpu(resource.RUSAGE_CHILDREN) - cpu
         if result.returncode != 0:
             raise SystemExit(f"mutu load failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-        return elapsed, result.stdout.strip().splitlines()[-1]
+        return elapsed, cpu, result.stdout.strip().splitlines()[-1]
 
 
 def main() -> int:
@@ -79,15 +87,19 @@ def main() -> int:
         if label not in SIZES:
             parser.error(f"unknown size {label!r}; use {', '.join(SIZES)}")
         path = ensure_file(label)
-        raw = statistics.median(raw_bulk_load(path) for _ in range(args.repeat))
+        raws = [raw_bulk_load(path) for _ in range(args.repeat)]
         runs = [mutu_load(path) for _ in range(args.repeat)]
-        mutu = statistics.median(r[0] for r in runs)
+        raw, mutu = statistics.median(r[0] for r in raws), statistics.median(r[0] for r in runs)
+        raw_cpu, mutu_cpu = statistics.median(r[1] for r in raws), statistics.median(r[1] for r in runs)
         rows.append({"size": label, "triples": SIZES[label], "bulk_load_s": round(raw, 2),
                      "mutu_load_s": round(mutu, 2), "ratio": round(mutu / raw, 2),
-                     "mutu_summary": runs[-1][1]})
-    print(f"{'size':>6} {'bulk_load (s)':>14} {'mutu load (s)':>14} {'ratio':>7}")
+                     "bulk_load_cpu_s": round(raw_cpu, 2), "mutu_load_cpu_s": round(mutu_cpu, 2),
+                     "mutu_summary": runs[-1][2]})
+    print(f"{'size':>6} {'bulk_load (s)':>14} {'mutu load (s)':>14} {'ratio':>7} "
+          f"{'bulk_load cpu (s)':>18} {'mutu load cpu (s)':>18}")
     for r in rows:
-        print(f"{r['size']:>6} {r['bulk_load_s']:>14.2f} {r['mutu_load_s']:>14.2f} {r['ratio']:>7.2f}")
+        print(f"{r['size']:>6} {r['bulk_load_s']:>14.2f} {r['mutu_load_s']:>14.2f} {r['ratio']:>7.2f} "
+              f"{r['bulk_load_cpu_s']:>18.2f} {r['mutu_load_cpu_s']:>18.2f}")
     for r in rows:
         print(f"  {r['size']}: {r['mutu_summary']}")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
