@@ -166,9 +166,12 @@ class LiveServer:
         self.server.task_dispatcher.shutdown()
         # Closing every channel of the server's socket map ends its asyncore loop; done in the
         # loop's own thread (a trigger thunk), or its select() may meet a closed descriptor.
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
-        self.thread.join(timeout=5)
-        if self.thread.is_alive():
+        try:
+            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+            self.thread.join(timeout=5)
+        except OSError:  # the trigger is already closed: the loop has ended or is ending
+            pass
+        if self.thread.is_alive() or self.server._map:
             wasyncore.close_all(self.server._map)
             self.thread.join(timeout=5)
 
