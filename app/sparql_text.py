@@ -292,11 +292,23 @@ class UpdateAnalysis:
         self.delete_where: list[tuple[int, int, int]] = []
 
 
-def _spans(text: str):
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind not in ("ws", "comment"):
-            yield kind, match.group(), match.start(), match.end()
+def spans(text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, text, start, end) of every significant token: whitespace and comments dropped."""
+    return [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)
+            if m.lastgroup not in ("ws", "comment")]
+
+
+def block_end(toks, i: int) -> int | None:
+    """Index of the `}` closing the `{` at token i (None when it is never closed)."""
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j][0] == "other" and toks[j][1] == "{":
+            depth += 1
+        elif toks[j][0] == "other" and toks[j][1] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
 
 
 def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
@@ -304,7 +316,7 @@ def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
     out = UpdateAnalysis()
     base = base_iri
     prefixes: dict[str, str] = {}
-    toks = list(_spans(text))
+    toks = spans(text)
 
     def iri_of(i):
         kind, tok = toks[i][0], toks[i][1]
@@ -316,21 +328,13 @@ def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
                 return prefixes[name] + _PLX_ESCAPE.sub(r"\1", local)
         return None
 
-    def block_end(i):
-        """Index of the `}` closing the `{` at i."""
-        depth = 0
-        for j in range(i, len(toks)):
-            if toks[j][0] == "other" and toks[j][1] == "{":
-                depth += 1
-            elif toks[j][0] == "other" and toks[j][1] == "}":
-                depth -= 1
-                if depth == 0:
-                    return j
-        return len(toks) - 1
+    def group_end(i):
+        end = block_end(toks, i)
+        return len(toks) - 1 if end is None else end
 
     def template(i, with_graph):
         """Collect the write targets of the quad block starting at `{` index i."""
-        end = block_end(i)
+        end = group_end(i)
         j = i + 1
         while j < end:
             kind, tok = toks[j][0], toks[j][1]
@@ -340,7 +344,7 @@ def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
                     out.all_graphs = True
                 else:
                     out.targets.add(iri_of(j + 1))
-                j = block_end(j + 2) + 1
+                j = group_end(j + 2) + 1
                 continue
             if not (kind == "other" and tok in ".;,"):
                 out.targets.add(with_graph)  # a triple outside GRAPH: default or WITH graph
@@ -458,9 +462,9 @@ def with_protocol_dataset(text: str, analysis: UpdateAnalysis, using: list[str],
     clauses = " ".join([f"USING <{g}>" for g in using] + [f"USING NAMED <{g}>" for g in using_named])
     edits = []  # (start, end, replacement), applied from the end
     delete_where_starts = {start for start, _, _ in analysis.delete_where}
-    for start, block_start, block_end in analysis.delete_where:
-        block = text[block_start:block_end]
-        edits.append((start, block_end, f"DELETE {block} {clauses} WHERE {block}"))
+    for start, block_start, block_stop in analysis.delete_where:
+        block = text[block_start:block_stop]
+        edits.append((start, block_stop, f"DELETE {block} {clauses} WHERE {block}"))
     for where in analysis.where_at:
         if any(s <= where < e for s, _, e in analysis.delete_where) or where in delete_where_starts:
             continue

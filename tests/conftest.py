@@ -26,7 +26,8 @@ PUBLIC_GRAPH = BASE + "graph/fixture"
 PRIVATE_GRAPH = BASE + "graph/secret"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
 
-FIXTURE_TTL = """
+# The prefixes of the Turtle fixtures written in the tests.
+TTL_PREFIXES = """
 @prefix mutu: <https://w3id.org/mutu/ns#> .
 @prefix schema: <https://schema.org/> .
 @prefix org: <http://www.w3.org/ns/org#> .
@@ -35,6 +36,9 @@ FIXTURE_TTL = """
 @prefix place: <https://mutu.brussels/place/> .
 @prefix event: <https://mutu.brussels/event/> .
 @prefix category: <https://mutu.brussels/category/> .
+"""
+
+FIXTURE_TTL = TTL_PREFIXES + """
 
 alternative:repair-cafe-ixelles a mutu:Alternative, schema:Organization, org:Organization ;
     schema:name "Repair Café Ixelles"@fr, "Repair Café Elsene"@nl ;
@@ -126,6 +130,20 @@ def app(tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def demo_graph():
+    """The demo's sources but the events (generated relative to today), read by rdflib."""
+    import rdflib
+
+    from app.demo import demo_sources
+
+    g = rdflib.Graph()
+    for source in demo_sources():
+        if source.name != "events":
+            g.parse(data=source.data, format="turtle")
+    return g
 
 
 @pytest.fixture(scope="session")

@@ -19,22 +19,22 @@ queries keep such tests in FILTERs of the enclosing group ("guards"), which stay
 
 from __future__ import annotations
 
-from ..sparql_text import _TOKEN
+import functools
 
-
-def _spans(text: str):
-    return [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)
-            if m.lastgroup not in ("ws", "comment")]
+from ..sparql_text import spans as token_spans
 
 
 def has_lateral(text: str) -> bool:
     """True when the text uses the LATERAL keyword (outside strings, IRIs and comments)."""
     return "LATERAL" in text.upper() and any(
-        kind == "word" and token.upper() == "LATERAL" for kind, token, _, _ in _spans(text))
+        kind == "word" and token.upper() == "LATERAL" for kind, token, _, _ in token_spans(text))
 
 
+@functools.lru_cache(maxsize=256)
 def decorrelate(text: str) -> str:
-    """The query with every LATERAL group written as SPARQL 1.1 (see the module docstring)."""
+    """The query with every LATERAL group written as SPARQL 1.1 (see the module docstring).
+
+    Kept per text: the same page queries come back on every request."""
     if not has_lateral(text):
         return text
     return _Rewriter(text).render(0, None, start=0)
@@ -43,7 +43,7 @@ def decorrelate(text: str) -> str:
 class _Rewriter:
     def __init__(self, text: str):
         self.text = text
-        self.spans = _spans(text)
+        self.spans = token_spans(text)
         self.close = self._pairs()
 
     def _pairs(self) -> dict[int, int]:

@@ -45,7 +45,7 @@ import requests
 
 from .. import errors
 from ..errors import QueryEvaluationError, QuerySyntaxError, StoreUnavailable
-from ..sparql_text import _TOKEN
+from ..sparql_text import spans as token_spans
 from . import FormatChooser, QueryDataset, QueryOutput, Store, solution_rows
 from . import lateral, versions
 from .embedded import EMPTY_GRAPH, GRAPH_FORMATS, RESULT_FORMATS, TEXT_TYPES
@@ -169,8 +169,7 @@ def prepare(query: str, *, strip_dataset: bool, bindings=None, base_iri: str | N
     Works on tokens (strings, IRIs and comments are skipped whole), so a `FROM` or a `{`
     inside a literal never counts.
     """
-    spans = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(query)
-             if m.lastgroup not in ("ws", "comment")]
+    spans = token_spans(query)
     kind = None
     depth = 0
     removals: list[tuple[int, int]] = []

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..sparql_text import _PLX_ESCAPE, _TOKEN, _iri_value, resolve
+from ..sparql_text import _PLX_ESCAPE, _iri_value, block_end, resolve, spans as token_spans
 
 PHYSICAL_PREFIX = "urn:x-mutu:v:"
 VERSIONS_GRAPH = "urn:x-mutu:versions"
@@ -123,11 +123,6 @@ def retired(commits: list[Commit], now_stamp: int, grace_us: int) -> tuple[list[
 
 # -- query and update text ---------------------------------------------------------------
 
-def _spans(text: str):
-    return [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)
-            if m.lastgroup not in ("ws", "comment")]
-
-
 def _prologue(spans) -> tuple[dict[str, str], str | None]:
     """The PREFIX declarations and the BASE of a text."""
     prefixes, base = {}, None
@@ -153,21 +148,10 @@ def _iri_of(token_kind: str, token: str, prologue) -> str | None:
     return None
 
 
-def _matching_brace(spans, open_index: int) -> int | None:
-    depth = 0
-    for j in range(open_index, len(spans)):
-        if spans[j][0] == "other" and spans[j][1] == "{":
-            depth += 1
-        elif spans[j][0] == "other" and spans[j][1] == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
-def graph_slots(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, graph IRI) of every IRI the text uses as a graph name, prologue excluded."""
-    spans = _spans(text)
+def graph_slots(text: str, spans=None) -> list[tuple[int, int, str]]:
+    """(start, end, graph IRI) of every IRI the text uses as a graph name, prologue excluded
+    (`spans`: the text's tokens, when the caller has them already)."""
+    spans = token_spans(text) if spans is None else spans
     prologue = _prologue(spans)
     slots = []
     for i, (kind, token, _, _) in enumerate(spans):
@@ -187,8 +171,8 @@ def rewrite(text: str, physical, table: list[tuple[str, str]], *, updating: bool
     """`text` with its graph names made physical (`physical(name) -> name`), and each
     `GRAPH ?var { P }` of a query or a WHERE clause joined with `table` ((physical, public)
     pairs) so that ?var stays a public name."""
-    edits = [(a, b, str(ox.NamedNode(physical(iri)))) for a, b, iri in graph_slots(text)]
-    spans = _spans(text)
+    spans = token_spans(text)
+    edits = [(a, b, str(ox.NamedNode(physical(iri)))) for a, b, iri in graph_slots(text, spans)]
     fresh = 0
     template_depth = _template_ranges(spans) if updating else []
     for i, (kind, token, start, end) in enumerate(spans[:-2]):
@@ -198,7 +182,7 @@ def rewrite(text: str, physical, table: list[tuple[str, str]], *, updating: bool
             continue
         if any(a <= i <= b for a, b in template_depth):
             raise ValueError("GRAPH ?var in an update template is not supported on a versioned store")
-        close = _matching_brace(spans, i + 2)
+        close = block_end(spans, i + 2)
         if close is None:
             continue  # the store reports the syntax error
         fresh += 1
@@ -223,7 +207,7 @@ def _template_ranges(spans) -> list[tuple[int, int]]:
             if spans[j][0] == "word" and spans[j][1].upper() in ("DATA", "WHERE"):
                 j += 1  # DELETE WHERE's pattern is a template too
             if j < len(spans) and spans[j][1] == "{":
-                close = _matching_brace(spans, j)
+                close = block_end(spans, j)
                 if close is not None:
                     ranges.append((j, close))
     return ranges

@@ -11,21 +11,13 @@ import pytest
 from app import identity
 from app.state import get_store
 from tests.conftest import BASE, PRIVATE_GRAPH, load_fixture, make_app
+from tests.conftest import TTL_PREFIXES as PREFIXES
 
 SOURCE_A = BASE + "graph/source-a"
 SOURCE_B = BASE + "graph/source-b"
 A = BASE + "alternative/bees-coop-a"
 B = BASE + "alternative/bees-coop-b"
 C = BASE + "alternative/bees-coop-secret"
-
-PREFIXES = """
-@prefix mutu: <https://w3id.org/mutu/ns#> .
-@prefix schema: <https://schema.org/> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix alternative: <https://mutu.brussels/alternative/> .
-@prefix place: <https://mutu.brussels/place/> .
-"""
 
 
 def _bees(slug: str, name: str, url: str, lat: str, lon: str, extra: str = "") -> str:

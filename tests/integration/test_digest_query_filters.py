@@ -9,22 +9,12 @@ import pytest
 import rdflib
 from rdflib import RDF, Namespace, URIRef
 
-from app.demo import demo_sources
 from tests.conftest import BASE
 
 MUTU = Namespace("https://w3id.org/mutu/ns#")
 SCHEMA = Namespace("https://schema.org/")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 WINDOW = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z", "limit": "200"}
-
-
-@pytest.fixture(scope="module")
-def demo_graph() -> rdflib.Graph:
-    g = rdflib.Graph()
-    for source in demo_sources():
-        if source.name != "events":
-            g.parse(data=source.data, format="turtle")
-    return g
 
 
 def addresses(g, alternative):

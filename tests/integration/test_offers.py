@@ -20,7 +20,6 @@ import rdflib
 from rdflib import RDF, Namespace, URIRef
 
 from app import create_app
-from app.demo import demo_sources
 from app.demo_load import load_demo
 from app.offer_messages import MESSAGES
 from app.state import get_store
@@ -36,15 +35,6 @@ ITEM_LINK = re.compile(r'<h2><a href="/(offer|request)/([a-z0-9-]+)">')
 
 
 # -- the data, read independently ----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def demo_graph() -> rdflib.Graph:
-    g = rdflib.Graph()
-    for source in demo_sources():
-        if source.name != "events":
-            g.parse(data=source.data, format="turtle")
-    return g
-
 
 def items(g, cls) -> set[str]:
     return {str(s) for s in g.subjects(RDF.type, cls)}

@@ -13,7 +13,6 @@ import rdflib
 from rdflib import RDF, Literal, Namespace, URIRef
 
 from app import create_app
-from app.demo import demo_sources
 from app.demo_load import load_demo
 from app.state import get_store
 from tests.conftest import BASE
@@ -22,15 +21,6 @@ MUTU = Namespace("https://w3id.org/mutu/ns#")
 SCHEMA = Namespace("https://schema.org/")
 GR = Namespace("http://purl.org/goodrelations/v1#")
 BLOCK = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module")
-def demo_graph() -> rdflib.Graph:
-    g = rdflib.Graph()
-    for source in demo_sources():
-        if source.name != "events":
-            g.parse(data=source.data, format="turtle")
-    return g
 
 
 @pytest.fixture(scope="module")

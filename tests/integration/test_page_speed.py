@@ -12,7 +12,7 @@ import pytest
 from app import agenda, filters, lists, ld, reading
 from app.namespaces import DEFAULT_BASE_IRI as BASE
 from app.state import get_store
-from conftest import load_fixture
+from conftest import TTL_PREFIXES, load_fixture
 
 CATEGORIES = [None, "food-agriculture", "grow-it-yourself-together", "community-garden", "cohousing",
               "no-such-category"]
@@ -170,15 +170,7 @@ def test_incoming_links_and_names_of_a_demo_alternative(demo_app):
         assert list(names) == list(dict.fromkeys(events)) + ["https://mutu.brussels/alternative/no-such-thing"]
 
 
-MAROLLES = """
-@prefix mutu: <https://w3id.org/mutu/ns#> .
-@prefix schema: <https://schema.org/> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix alternative: <https://mutu.brussels/alternative/> .
-@prefix place: <https://mutu.brussels/place/> .
-@prefix event: <https://mutu.brussels/event/> .
-@prefix category: <https://mutu.brussels/category/> .
+MAROLLES = TTL_PREFIXES + """
 
 alternative:potager-marolles a mutu:Alternative, schema:Organization, org:Organization ;
     schema:name "Potager des Marolles"@fr ;
