@@ -327,8 +327,10 @@ def cmd_serve(args, settings) -> int:
     import waitress
 
     from . import create_app
+    from .memory import limit_arenas
     from .store.worker import open_worker_store
 
+    limit_arenas(settings.malloc_arenas)
     # The store lives in a worker process that is killed and restarted when a query runs
     # past its deadline (MUTU_QUERY_TIMEOUT); that process drops orphan graphs as it opens.
     store = open_worker_store(settings)

@@ -10,19 +10,25 @@ its catalog record plus the demo data (`bench/pages.py`'s `ensure_store`, built 
 another copy of the same store directory (same files, so only the servers differ).
 
 Both servers run as real processes on free loopback ports. Each query (every named query of
-queries/*.rq with its defaults bound, plus `ASK {}`) is sent by GET with
-`Accept: application/sparql-results+json` and `default-graph-uri=<graph/bench>` on *both*
+queries/*.rq with its defaults bound, plus `ASK {}`; `--queries` picks some) is sent by GET
+with `Accept: application/sparql-results+json` and `default-graph-uri=<graph/bench>` on *both*
 servers, so both evaluate the same text over the same default graph (Mutu's own union of
 visible graphs would also include the demo and catalog data that oxigraph does not have).
-For N = 1, 4, 16 client threads (one `requests.Session` each), every client sends the query
-in a loop, for `--seconds` per server split in two halves run in the order Mutu, oxigraph,
-oxigraph, Mutu (so a change of the machine's load during a cell weighs on both); p50/p99 are
+A query too long for oxigraph's 8 KiB header limit goes to both as a URL-encoded POST
+(`method` column). With one client, requests alternate between the servers one by one
+(Mutu, oxigraph, oxigraph, Mutu, ...) for at least `--seconds` each and at least
+`--min-samples` answers each, so drifts of this shared machine's speed weigh on both and a
+query of a second still gets a median of several samples. For N = 4 and 16 client threads
+(one `requests.Session` each), every client sends the query in a loop, for `--seconds` per
+server split in two halves run in the order Mutu, oxigraph, oxigraph, Mutu; p50/p99 are
 over all requests of the cell, throughput is requests per second of wall time. The result size of the first answer of each server is kept, so a
 query that answers differently on the two sides is visible (`rows` column).
 
-RSS: the Mutu server and its store worker child (the whole process tree, read from
-/proc/<pid>/task/*/children and VmRSS) are sampled every 100 ms for the whole run; the peak of
-the tree's sum is reported, and oxigraph's peak the same way.
+RSS: the Mutu server and its children (fork server, store worker, multiprocessing's resource
+tracker: the whole process tree, read from /proc/<pid>/task/*/children and VmRSS) are sampled
+every 100 ms for the whole run; the peak of the tree's sum is reported (pages the fork server
+and the worker share count twice in it; PSS counts them once), with each process's own peak,
+and oxigraph's peak the same way.
 
 Mutu runs the comparison with its result cache off (`--result-cache-mb 0`, the default here):
 each request is evaluated, as oxigraph does, so the cells measure Mutu's added cost.
@@ -51,6 +57,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 
@@ -113,18 +120,43 @@ def pss_kb(pid: int) -> int:
     return sum(_field_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in tree(pid))
 
 
+def role(pid: int, root: int) -> str:
+    """What a process of Mutu's tree is: server, fork server, store worker, resource tracker."""
+    if pid == root:
+        return "server"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = f.read()
+        parent = _field_kb(f"/proc/{pid}/status", "PPid:")
+    except OSError:
+        return "other"
+    if b"resource_tracker" in command:
+        return "resource tracker"
+    if b"forkserver" in command:
+        return "fork server" if parent == root else "store worker"
+    return "other"
+
+
 class RssSampler(threading.Thread):
-    """Peak RSS (`peak`) and peak PSS (`peak_pss`) of each named process tree, every 100 ms."""
+    """Peak RSS (`peak`) and peak PSS (`peak_pss`) of each named process tree, every 100 ms,
+    and each process's own peak RSS by role (`parts`)."""
 
     def __init__(self, pids: dict[str, int]):
         super().__init__(daemon=True)
         self.pids, self.peak, self.stop_flag = pids, {k: 0 for k in pids}, threading.Event()
         self.peak_pss = {k: 0 for k in pids}
+        self.parts: dict[str, dict[str, int]] = {k: {} for k in pids}
 
     def run(self):
         while not self.stop_flag.is_set():
             for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], rss_kb(pid))
+                total = 0
+                for p in tree(pid):
+                    kb = _field_kb(f"/proc/{p}/status", "VmRSS:")
+                    total += kb
+                    what = role(p, pid)
+                    self.parts[name][what] = max(self.parts[name].get(what, 0), kb)
+                self.peak[name] = max(self.peak[name], total)
                 self.peak_pss[name] = max(self.peak_pss[name], pss_kb(pid))
             self.stop_flag.wait(0.1)
 
@@ -176,14 +208,71 @@ def result_size(response: requests.Response) -> int | str:
     return len(data.get("results", {}).get("bindings", []))
 
 
-def run_cells(urls: dict[str, str], params: dict, clients: int, seconds: float) -> dict[str, dict]:
-    """Each server gets `seconds` in two halves, in the order A B B A, so that a drift of the
-    machine's load during the cell weighs on both alike; each server's latencies are pooled."""
+def run_cells(urls: dict[str, str], params: dict, clients: int, seconds: float,
+              min_samples: int = 9) -> dict[str, dict]:
+    """Latencies of both servers for one (query, clients) cell, measured so that a drift of
+    the machine's speed weighs on both alike.
+
+    One client: requests alternate between the servers one by one (A B B A A B B A ...)
+    until `seconds` have passed for each and each has at least `min_samples` answers, so a
+    query of a second still gets a median of several samples. Several clients: each server
+    gets `seconds` in two halves, in the order A B B A; each server's latencies are pooled.
+    """
+    if clients == 1:
+        return _alternate(urls, params, seconds, min_samples)
     first, second = list(urls)
     parts: dict[str, list] = {name: [] for name in urls}
     for name in (first, second, second, first):
         parts[name].append(_measure(urls[name], params, clients, seconds / 2))
     return {name: _summary(cells) for name, cells in parts.items()}
+
+
+def _alternate(urls: dict[str, str], params: dict, seconds: float, min_samples: int) -> dict[str, dict]:
+    first, second = list(urls)
+    sessions = {name: requests.Session() for name in urls}
+    latencies = {name: [] for name in urls}
+    errors = {name: 0 for name in urls}
+    statuses: dict[str, dict[str, int]] = {name: {} for name in urls}
+    spent = {name: 0.0 for name in urls}
+    turn = 0
+    while min(spent.values()) < seconds or min(len(v) for v in latencies.values()) < min_samples:
+        for name in ((first, second) if turn % 2 == 0 else (second, first)):
+            t0 = time.perf_counter()
+            try:
+                r = _send(sessions[name], urls[name], params)
+                ok, code = r.status_code == 200, str(r.status_code)
+            except requests.RequestException as exc:
+                ok, code = False, type(exc).__name__
+            elapsed = time.perf_counter() - t0
+            spent[name] += elapsed
+            if ok:
+                latencies[name].append(elapsed)
+            else:
+                errors[name] += 1
+                statuses[name][code] = statuses[name].get(code, 0) + 1
+        turn += 1
+        if turn > 10 * max(min_samples, 1) and all(errors[n] == turn for n in urls):
+            break  # both sides refuse the query: nothing to time
+    for session in sessions.values():
+        session.close()
+    return {name: _summary([(latencies[name], errors[name], statuses[name], spent[name])])
+            for name in urls}
+
+
+# oxigraph serve refuses a request whose header block is over 8 KiB (its own limit): long
+# queries go to both servers as a URL-encoded POST body instead of a GET query string.
+MAX_GET_QUERY = 6000
+
+
+def method_for(params: dict) -> str:
+    """GET, or POST when the query would make the request line too long for a server."""
+    return "POST" if len(urlencode(params)) > MAX_GET_QUERY else "GET"
+
+
+def _send(session: requests.Session, url: str, params: dict) -> requests.Response:
+    if method_for(params) == "POST":
+        return session.post(url, data=params, headers=ACCEPT, timeout=120)
+    return session.get(url, params=params, headers=ACCEPT, timeout=120)
 
 
 def _summary(cells: list[tuple]) -> dict:
@@ -219,7 +308,7 @@ def _measure(url: str, params: dict, clients: int, seconds: float) -> tuple:
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
             try:
-                r = session.get(url, params=params, headers=ACCEPT, timeout=120)
+                r = _send(session, url, params)
                 ok, code = r.status_code == 200, str(r.status_code)
             except requests.RequestException as exc:
                 ok, code = False, type(exc).__name__
@@ -328,6 +417,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=2.5,
                         help="duration of each (query, clients, server) cell")
     parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--queries", default="",
+                        help="comma-separated named queries to measure (default: all, plus ask)")
+    parser.add_argument("--min-samples", type=int, default=9,
+                        help="with one client, the fewest answers per server and cell")
     parser.add_argument("--load-test", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--max-concurrent-queries", type=int, metavar="N",
                         help="set MUTU_MAX_CONCURRENT_QUERIES for the Mutu server "
@@ -346,6 +439,12 @@ def main(argv=None) -> int:
 
     queries = {name: q.sparql(q.parse_params({})) for name, q in sorted(registry().items())}
     measured = dict(queries, ask="ASK {}")
+    if args.queries:
+        wanted = args.queries.split(",")
+        unknown = [n for n in wanted if n not in measured]
+        if unknown:
+            parser.error(f"unknown queries: {', '.join(unknown)}")
+        measured = {n: measured[n] for n in wanted}
 
     built = ensure_store(args.size)
     tmp = Path(tempfile.mkdtemp(prefix="mutu-endpoint-"))
@@ -373,10 +472,11 @@ def main(argv=None) -> int:
             params = {"query": text, "default-graph-uri": GRAPH}
             sizes = {}
             for server, url in urls.items():
-                r = requests.get(url, params=params, headers=ACCEPT, timeout=300)  # warm-up
+                r = _send(requests.Session(), url, params)  # warm-up
                 sizes[server] = result_size(r) if r.ok else f"HTTP {r.status_code}"
             for n in levels:
-                row = {"query": name, "clients": n, "rows": sizes, **run_cells(urls, params, n, args.seconds)}
+                row = {"query": name, "clients": n, "rows": sizes, "method": method_for(params),
+                       **run_cells(urls, params, n, args.seconds, args.min_samples)}
                 rows.append(row)
                 m, o = row["mutu"], row["oxigraph"]
                 print(f"  {name} N={n}: mutu p50 {fmt(m['p50_ms'])} ms, "
@@ -419,8 +519,8 @@ def main(argv=None) -> int:
                f", MUTU_RESULT_CACHE_MB={args.result_cache_mb:g}")
     print(f"\nMachine: nproc {os.cpu_count()}, {machine}")
     print("\n| query | N | mutu p50 | mutu p99 | mutu req/s | oxigraph p50 | oxigraph p99 | "
-          "oxigraph req/s | ratio p50 | added ms p50 | rows mutu/ox | errors |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "oxigraph req/s | ratio p50 | added ms p50 | rows mutu/ox | method | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         m, o = row["mutu"], row["oxigraph"]
         ratio = added = None
@@ -430,13 +530,14 @@ def main(argv=None) -> int:
         print(f"| {row['query']} | {row['clients']} | {fmt(m['p50_ms'])} | {fmt(m['p99_ms'])} | "
               f"{m['rps']:.1f} | {fmt(o['p50_ms'])} | {fmt(o['p99_ms'])} | {o['rps']:.1f} | "
               f"{'—' if ratio is None else f'{ratio:.2f}x'} | {fmt(added)} | "
-              f"{row['rows']['mutu']}/{row['rows']['oxigraph']} | {errs(m)}/{errs(o)} |")
+              f"{row['rows']['mutu']}/{row['rows']['oxigraph']} | {row['method']} | {errs(m)}/{errs(o)} |")
     peak = sampler.peak
     pss = sampler.peak_pss
-    print(f"\nPeak RSS: Mutu server + store worker {peak['mutu'] / 1024:.0f} MiB "
-          f"(PSS {pss['mutu'] / 1024:.0f} MiB: the fork server's and worker's shared pages "
-          f"counted once); oxigraph serve {peak['oxigraph'] / 1024:.0f} MiB "
-          f"(PSS {pss['oxigraph'] / 1024:.0f} MiB)")
+    parts = ", ".join(f"{what} {kb / 1024:.0f}" for what, kb in sampler.parts["mutu"].items())
+    print(f"\nPeak RSS: Mutu, all its processes together {peak['mutu'] / 1024:.0f} MiB "
+          f"(PSS {pss['mutu'] / 1024:.0f} MiB: pages the fork server and worker share counted "
+          f"once; each process's own peak RSS in MiB: {parts}); "
+          f"oxigraph serve {peak['oxigraph'] / 1024:.0f} MiB (PSS {pss['oxigraph'] / 1024:.0f} MiB)")
     if load:
         t = load["total"]
         settings_note = ", ".join(args.load_env) or "the shipped defaults"
@@ -456,7 +557,8 @@ def main(argv=None) -> int:
          "size": args.size, "seconds_per_cell": args.seconds, "dataset_semantics":
          f"default-graph-uri={GRAPH} on both servers", "cells": rows,
          "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak, "load_test_peak_pss_kib": load_peak_pss,
-         "peak_pss_kib": sampler.peak_pss, "load_test_env": args.load_env}, indent=2))
+         "peak_pss_kib": sampler.peak_pss, "peak_rss_by_process_kib": sampler.parts,
+         "load_test_env": args.load_env}, indent=2))
     return 1 if load and load["total"]["errors"] else 0
 
 

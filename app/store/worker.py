@@ -63,13 +63,14 @@ class WorkerStore(Store):
     """
 
     def __init__(self, location: str, *, query_timeout: float = 10.0, max_rows: int = 0,
-                 base_iri: str | None = None, start_method: str = "forkserver"):
+                 base_iri: str | None = None, start_method: str = "forkserver",
+                 malloc_arenas: int = 0):
         if location == ":memory:":
             # A respawned child would start empty: the data would die with the first kill.
             raise StoreUnavailable("the worker backend needs an on-disk store, not :memory:")
         self.location = location
         self.query_timeout = query_timeout
-        self._options = {"max_rows": max_rows, "base_iri": base_iri}
+        self._options = {"max_rows": max_rows, "base_iri": base_iri, "malloc_arenas": malloc_arenas}
         self._context = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # The fork server imports pyoxigraph once; each new child is then a fork of it.
@@ -343,7 +344,11 @@ def _child_main(location, address, authkey, control, options) -> None:
     """Entry point of the child: open the store, then serve connections until told to stop."""
     # Ctrl-C on `mutu serve` reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ..memory import IdleTrimmer, limit_arenas
     from .embedded import EmbeddedStore
+
+    limit_arenas(options.get("malloc_arenas", 0))
+    trimmer = IdleTrimmer()
 
     try:
         store = EmbeddedStore(location, max_rows=options["max_rows"])
@@ -362,7 +367,7 @@ def _child_main(location, address, authkey, control, options) -> None:
             conn = listener.accept()
         except (OSError, EOFError, multiprocessing.AuthenticationError):
             continue
-        threading.Thread(target=_serve, args=(store, conn), daemon=True).start()
+        threading.Thread(target=_serve, args=(store, conn, trimmer), daemon=True).start()
 
 
 def _watch_parent(control: Connection, store) -> None:
@@ -375,13 +380,14 @@ def _watch_parent(control: Connection, store) -> None:
     os._exit(0)
 
 
-def _serve(store, conn: Connection) -> None:
+def _serve(store, conn: Connection, trimmer) -> None:
     """Answer one connection's calls in order, on this thread (result iterators stay here)."""
     while True:
         try:
             op, args = conn.recv()
         except (EOFError, OSError):
             return
+        trimmer.busy()
         try:
             reply = ("ok", HANDLERS[op](store, conn, *args))
         except MutuError as error:
@@ -393,6 +399,9 @@ def _serve(store, conn: Connection) -> None:
             conn.send(reply)
         except OSError:
             return
+        finally:
+            reply = None  # the result's bytes are freed before an idle trim may run
+            trimmer.done()
 
 
 def _select(store, conn, sparql, dataset, bindings):
@@ -493,4 +502,5 @@ def open_worker_store(settings) -> Store:
                   "queries have no deadline", file=sys.stderr)
         return EmbeddedStore(settings.store, max_rows=settings.max_rows)
     return WorkerStore(settings.store, query_timeout=settings.query_timeout,
-                       max_rows=settings.max_rows, base_iri=settings.base_iri)
+                       max_rows=settings.max_rows, base_iri=settings.base_iri,
+                       malloc_arenas=settings.malloc_arenas)
