@@ -18,6 +18,7 @@ import bisect
 import datetime as dt
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from flask import current_app
@@ -135,19 +136,39 @@ def _build() -> Index:
 
 
 def per_state(name: str, build):
-    """`build()`'s value, computed once per store state and set of visible graphs."""
+    """`build()`'s value, computed once per store state and set of visible graphs.
+
+    Concurrent first requests for the same value wait for one build instead of each running
+    it: at 10M triples a build takes seconds and both cores.
+    """
     key = (name, reading.visible(), tuple(freshness.state_records()))
     app = current_app._get_current_object()
-    cache, lock = app.extensions.setdefault(_KEY, (OrderedDict(), threading.Lock()))
+    cache, lock, building = app.extensions.setdefault(_KEY, (OrderedDict(), threading.Lock(), {}))
     with lock:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    built = build()  # outside the lock: concurrent first requests may both build, harmlessly
+        pending = building.get(key)
+        if pending is None:
+            pending = building[key] = Future()
+            mine = True
+        else:
+            mine = False
+    if not mine:
+        return pending.result()  # the builder's value, or its exception
+    try:
+        built = build()  # outside the lock: other values build meanwhile
+    except BaseException as error:
+        with lock:
+            del building[key]
+        pending.set_exception(error)
+        raise
     with lock:
         cache[key] = built
+        del building[key]
         while len(cache) > _CACHED_STATES:
             cache.popitem(last=False)
+    pending.set_result(built)
     return built
 
 

@@ -343,6 +343,10 @@ def cmd_serve(args, settings) -> int:
         for line in load_demo(store, settings.base_iri):
             print(line, file=sys.stderr)
     app = create_app(settings, store=store)
+    if settings.warmup:
+        from .warmup import start
+
+        start(app)
     print(f"Mutu serving {settings.store} on http://{settings.host}:{settings.port}/ "
           f"(SPARQL endpoint: /sparql)", file=sys.stderr)
     try:

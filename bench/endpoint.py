@@ -31,10 +31,12 @@ and the worker share count twice in it; PSS counts them once), with each process
 and oxigraph's peak the same way.
 
 Mutu runs the comparison with its result cache off (`--result-cache-mb 0`, the default here):
-each request is evaluated, as oxigraph does, so the cells measure Mutu's added cost.
+each request is evaluated, as oxigraph does, so the cells measure Mutu's added cost; its page
+warm-up is off too (`MUTU_WARMUP=0`), so nothing else runs beside the first cells.
 
 Load test (`--load-test SECONDS`, 0 to skip), on a fresh Mutu server with the shipped defaults
-(query cap, queue, result cache): 50 client threads for SECONDS against Mutu only,
+(query cap, queue, result cache, page warm-up; the test starts once the warm-up round has
+ended, its duration is printed): 50 client threads for SECONDS against Mutu only,
 each cycling through pages (/, /events, /alternatives, one event page), feeds (/events.ics,
 /places.geojson) and the named queries through /sparql (plain, union default graph); a non-200
 answer or a transport error counts as an error. Reports requests, errors, p50/p99 per kind.
@@ -175,6 +177,19 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None
             pass
         time.sleep(0.3)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wait_warmed(log_path: Path, offset: int, proc: subprocess.Popen, timeout: float = 600.0) -> str:
+    """Wait for the server's "warmed N pages" line (written after `offset`); its duration."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        with open(log_path, "rb") as f:
+            f.seek(offset)
+            match = re.search(rb"warmed \d+ pages and feeds in ([\d.]+ s)", f.read())
+        if match:
+            return match.group(1).decode()
+        time.sleep(0.2)
+    return "(no warm-up: MUTU_WARMUP=0?)"
 
 
 def start_mutu(store_dir: Path, port: int, log, cap: int | None,
@@ -454,7 +469,9 @@ def main(argv=None) -> int:
         mutu_dir = tmp / "mutu"
         shutil.copytree(built, mutu_dir, ignore=shutil.ignore_patterns("LOCK"))
         mutu_port, ox_port = free_port(), free_port()
-        mutu = start_mutu(mutu_dir, mutu_port, log, args.max_concurrent_queries, args.result_cache_mb)
+        # /sparql only: the page warm-up would run beside the first cells.
+        mutu = start_mutu(mutu_dir, mutu_port, log, args.max_concurrent_queries, args.result_cache_mb,
+                          extra={"MUTU_WARMUP": "0"})
         procs.append(mutu)
         t0 = time.perf_counter()
         ox = start_oxigraph(built, tmp / "oxigraph", ox_port, log)
@@ -484,15 +501,19 @@ def main(argv=None) -> int:
 
         sampler.stop_flag.set()
         sampler.join()
-        load, load_peak, load_peak_pss = None, None, None
+        load, load_peak, load_peak_pss, warm = None, None, None, None
         if args.load_test > 0:
             # The service as shipped (default cap, queue and result cache), on a fresh process.
             mutu.terminate()
             mutu.wait(30)
             load_env = dict(item.split("=", 1) for item in args.load_env)
+            log.flush()
+            log_start = log.tell()
             mutu = start_mutu(mutu_dir, mutu_port, log, None, extra=load_env)
             procs.append(mutu)
             wait_ready(urls["mutu"], mutu)
+            warm = wait_warmed(OUT / "endpoint.log", log_start, mutu)
+            print(f"load-test server warmed its pages in {warm}", file=sys.stderr)
             load_sampler = RssSampler({"mutu": mutu.pid})
             load_sampler.start()
             print(f"load test: 50 clients for {args.load_test:.0f} s", file=sys.stderr)
@@ -541,7 +562,8 @@ def main(argv=None) -> int:
     if load:
         t = load["total"]
         settings_note = ", ".join(args.load_env) or "the shipped defaults"
-        print(f"\nLoad test (a fresh Mutu server with {settings_note}; peak RSS "
+        print(f"\nLoad test (a fresh Mutu server with {settings_note}, started once its page "
+              f"warm-up had ended after {warm}; peak RSS "
               f"{load_peak / 1024:.0f} MiB, PSS {load_peak_pss / 1024:.0f} MiB): {load['clients']} clients, {load['seconds']} s, {t['requests']} "
               f"requests ({t['rps']:.1f}/s), {t['errors']} errors, p50 {fmt(t['p50_ms'])} ms, "
               f"p99 {fmt(t['p99_ms'])} ms")
@@ -558,6 +580,7 @@ def main(argv=None) -> int:
          f"default-graph-uri={GRAPH} on both servers", "cells": rows,
          "peak_rss_kib": peak, "load_test": load, "load_test_peak_rss_kib": load_peak, "load_test_peak_pss_kib": load_peak_pss,
          "peak_pss_kib": sampler.peak_pss, "peak_rss_by_process_kib": sampler.parts,
+         "load_test_warmup": warm,
          "load_test_env": args.load_env}, indent=2))
     return 1 if load and load["total"]["errors"] else 0
 

@@ -1,6 +1,6 @@
 """Page benchmark: p50/p99 of the HTML pages on a 1M-triple store, against a bare-query baseline.
 
-    python bench/pages.py [--size 1m] [--repeat 30] [--json bench/out/pages.json] [--server]
+    python bench/pages.py [--size 1m] [--repeat 30] [--json bench/out/pages.json] [--server] [--warm]
 
 Builds once (when missing) `bench/out/store-<size>`: the generated file bulk-loaded by
 pyoxigraph into the public graph https://mutu.brussels/graph/bench with a catalog record
@@ -14,7 +14,9 @@ In the same run it measures two baselines on the same store: the bare query
 and noisy, so ratios within one run are what compare across runs.
 
 The first request of each page is reported apart ("first"): it builds the per-state caches
-(agenda index, counts, category tree) that later requests reuse until the next load.
+(agenda index, counts, category tree) that later requests reuse until the next load. With
+`--warm`, the warm-up round `mutu serve` runs after it starts (app/warmup.py) runs first and
+its duration is printed: "first" is then a visitor's first request on a warmed server.
 """
 
 from __future__ import annotations
@@ -151,6 +153,9 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help="comma-separated page names")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--server", action="store_true", help="also measure over HTTP (waitress)")
+    parser.add_argument("--warm", action="store_true",
+                        help="first run the warm-up round of `mutu serve` (app/warmup.py), so "
+                             "`first` is a visitor's first request on a warmed server")
     parser.add_argument("--result-cache-mb", type=float, default=64, metavar="MB",
                         help="MUTU_RESULT_CACHE_MB (default 64, as shipped; 0: every page "
                              "runs its queries, only the per-state indexes and rows are kept)")
@@ -184,6 +189,16 @@ def main(argv=None) -> int:
             response.get_data()
         return go
 
+    warmed = None
+    if args.warm:
+        from app.warmup import warm
+
+        started = time.perf_counter()
+        timings = warm(app)
+        warmed = {"seconds": time.perf_counter() - started,
+                  "paths": {p: {"status": st, "ms": ms} for p, (st, ms) in timings.items()}}
+        print(f"  warm-up round: {warmed['seconds']:.1f} s", file=sys.stderr, flush=True)
+
     results = {}
     for name, path in chosen:
         results[name] = {"path": path, **timed(fetch(path), args.repeat)}
@@ -207,7 +222,8 @@ def main(argv=None) -> int:
     ref_bare = base["bare-select"]["p50_ms"]
     ref_desc = base["describe"]["p50_ms"]
     print(f"store: {location} ({(location / 'READY').read_text().strip()} triples in the bench graph + demo), "
-          f"MUTU_RESULT_CACHE_MB={args.result_cache_mb:g}")
+          f"MUTU_RESULT_CACHE_MB={args.result_cache_mb:g}"
+          + (f", after the warm-up round of `mutu serve` ({warmed['seconds']:.1f} s)" if warmed else ""))
     print(f"baselines (pyoxigraph, no Flask): bare SELECT LIMIT 1 p50 {ref_bare:.2f} ms, "
           f"DESCRIBE one event p50 {ref_desc:.2f} ms")
     header = f"{'page':24} {'first':>9} {'p50':>9} {'p99':>9} {'/bare':>7} {'/describe':>9}"
@@ -221,7 +237,7 @@ def main(argv=None) -> int:
             line += f" {r['http']['p50_ms']:8.1f}  {r['http']['p99_ms']:8.1f}"
         print(line)
     if args.json:
-        Path(args.json).write_text(json.dumps({"store": str(location), "result_cache_mb": args.result_cache_mb, "baselines": base,
+        Path(args.json).write_text(json.dumps({"store": str(location), "result_cache_mb": args.result_cache_mb, "baselines": base, "warmup": warmed,
                                                "pages": results}, indent=2))
     return 0
 
