@@ -26,6 +26,7 @@ class Settings:
     port: int = 5000  # MUTU_PORT
     threads: int = 8  # MUTU_THREADS: WSGI worker threads
     warmup: bool = True  # MUTU_WARMUP: `mutu serve` builds the busiest pages' indexes after start and each write
+    malloc_huge_pages: bool = True  # MUTU_MALLOC_HUGE_PAGES: the store worker's malloc on transparent huge pages
     malloc_arenas: int = 2  # MUTU_MALLOC_ARENAS: glibc malloc arenas per server process (0: glibc's default, 8 per core)
     max_load_bytes: int = 512 * 1024 * 1024  # MUTU_MAX_LOAD_BYTES: largest file `mutu load` reads
     max_request_bytes: int = 1024 * 1024  # MUTU_MAX_REQUEST_BYTES: largest HTTP request body

@@ -10,8 +10,10 @@ README, "Memory"). Elsewhere than glibc (musl, macOS) these calls do nothing.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import os
 import threading
 
 M_ARENA_MAX = -8  # mallopt parameter, glibc's malloc.h
@@ -42,6 +44,32 @@ def trim() -> bool:
     if _LIBC is None:
         return False
     return bool(_LIBC.malloc_trim(ctypes.c_size_t(0)))
+
+
+HUGE_PAGES = "glibc.malloc.hugetlb=1"
+
+
+@contextlib.contextmanager
+def children_tunables(tunable: str):
+    """Processes started inside this block get glibc `tunable` (e.g. `HUGE_PAGES`).
+
+    glibc reads GLIBC_TUNABLES once, when a process starts: this process keeps its own
+    settings, children exec'd meanwhile (multiprocessing's fork server) get the new one.
+    A tunable the environment already sets is left as it is.
+    """
+    before = os.environ.get("GLIBC_TUNABLES")
+    name = tunable.split("=", 1)[0]
+    if before is not None and any(part.split("=", 1)[0] == name for part in before.split(":")):
+        yield
+        return
+    os.environ["GLIBC_TUNABLES"] = f"{before}:{tunable}" if before else tunable
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["GLIBC_TUNABLES"]
+        else:
+            os.environ["GLIBC_TUNABLES"] = before
 
 
 class IdleTrimmer:

@@ -1,5 +1,6 @@
 """glibc malloc arenas and idle trimming (app/memory.py)."""
 
+import os
 import platform
 import time
 
@@ -65,3 +66,22 @@ def test_work_during_the_pause_postpones_the_trim():
         assert wait_for(lambda: len(calls) == 1)
     finally:
         memory.trim = original
+
+
+def test_children_tunables_adds_the_tunable_then_restores_the_environment(monkeypatch):
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    with memory.children_tunables(memory.HUGE_PAGES):
+        assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1"
+    assert "GLIBC_TUNABLES" not in os.environ
+
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=1")
+    with memory.children_tunables(memory.HUGE_PAGES):
+        assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=1:glibc.malloc.hugetlb=1"
+    assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=1"
+
+
+def test_children_tunables_leaves_a_tunable_the_operator_set(monkeypatch):
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0")
+    with memory.children_tunables(memory.HUGE_PAGES):
+        assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=0"
+    assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=0"
