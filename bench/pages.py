@@ -172,7 +172,9 @@ def main(argv=None) -> int:
                       "result_cache_mb": args.result_cache_mb},
                      store=EmbeddedStore(str(location), read_only=True))
     client = app.test_client()
-    slugs = {"alternative": "bench-5000", "place": "bench-5000", "event": "bench-25000"}
+    # Records in the middle of the file (a 100k file has about 1 100 alternatives and places).
+    record, event = (500, 2500) if args.size == "100k" else (5000, 25000)
+    slugs = {"alternative": f"bench-{record}", "place": f"bench-{record}", "event": f"bench-{event}"}
     chosen = pages(slugs)
     if args.only:
         wanted = set(args.only.split(","))

@@ -1,7 +1,7 @@
 """All benchmarks in one command, then one table of the targets: measured, and met or not.
 
     python bench/run.py [--sizes 100k,1m,10m] [--endpoint-size 1m] [--load-test 60]
-                        [--out bench/out/run] [--summarize-only]
+                        [--out bench/out/run] [--steps load,pages,endpoint] [--summarize-only]
 
 Runs, one after the other (each alone on the machine, as its figures need):
 `bench/load.py --sizes SIZES` (raw `bulk_load` against `mutu load`), `bench/pages.py --warm`
@@ -10,6 +10,7 @@ at each size (pages and feeds p50/p99 on a server that ran its warm-up round), a
 and 16 clients, peak RSS, and the 50-client load test). Each one's table goes to
 `OUT/<name>.txt` and its figures to `OUT/<name>.json`; then the targets of the scale issue
 are checked against them and printed as a table, also written to `OUT/summary.json`.
+`--steps` runs some of them (the others' figures are re-read from `OUT`);
 `--summarize-only` re-reads `OUT` without running anything.
 
 Targets (at 1M unless said): validated load at most 1.5x raw `bulk_load`; `/sparql` p50 at
@@ -153,16 +154,21 @@ def main(argv=None) -> int:
     parser.add_argument("--endpoint-size", default="1m")
     parser.add_argument("--load-test", default="60", metavar="SECONDS")
     parser.add_argument("--out", default=str(BENCH / "out" / "run"))
+    parser.add_argument("--steps", default="load,pages,endpoint",
+                        help="which benchmarks to run (the others' figures are re-read from OUT)")
     parser.add_argument("--summarize-only", action="store_true")
     args = parser.parse_args(argv)
     sizes = args.sizes.split(",")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if not args.summarize_only:
+    steps = set() if args.summarize_only else set(args.steps.split(","))
+    if "load" in steps:
         run("load", "load.py", ["--sizes", args.sizes, "--json", str(out / "load.json")], out)
+    if "pages" in steps:
         for size in sizes:
             run(f"pages-{size}", "pages.py", ["--size", size, "--warm", "--json",
                                               str(out / f"pages-{size}.json")], out)
+    if "endpoint" in steps:
         run("endpoint", "endpoint.py", ["--size", args.endpoint_size, "--load-test", args.load_test,
                                         "--json", str(out / "endpoint.json")], out)
     rows = check(out, sizes)
