@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -108,6 +109,16 @@ def load_raw_graph(store, graph: str, triples: list[ox.Triple], *, visibility: s
     update = catalog.replace_description_update(base_iri, graph, meta)
     new = catalog.find(store, base_iri, graph) is None
     store.replace_graph(graph, triples, meta_update=update, graph_is_new=new)
+
+
+def wait_for(predicate, seconds: float = 60.0, step: float = 0.02):
+    """Poll `predicate` until it is true or `seconds` have passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
 
 
 def make_app(tmp_path, **config):

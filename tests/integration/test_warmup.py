@@ -13,18 +13,9 @@ import requests
 from app import agenda, warmup
 from app.demo_load import load_demo
 from app.state import get_store
-from tests.conftest import BASE, FIXTURE_TTL, load_fixture, make_app
+from tests.conftest import BASE, FIXTURE_TTL, load_fixture, make_app, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def demo_app(tmp_path):

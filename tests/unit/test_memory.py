@@ -7,17 +7,9 @@ import time
 import pytest
 
 from app import memory
+from tests.conftest import wait_for
 
 GLIBC = platform.libc_ver()[0] == "glibc"
-
-
-def wait_for(predicate, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @pytest.mark.skipif(not GLIBC, reason="mallopt and malloc_trim are glibc's")
