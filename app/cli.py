@@ -343,16 +343,19 @@ def cmd_serve(args, settings) -> int:
         for line in load_demo(store, settings.base_iri):
             print(line, file=sys.stderr)
     app = create_app(settings, store=store)
+    warming = None
     if settings.warmup:
         from .warmup import start
 
-        start(app)
+        warming = start(app)
     print(f"Mutu serving {settings.store} on http://{settings.host}:{settings.port}/ "
           f"(SPARQL endpoint: /sparql)", file=sys.stderr)
     try:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                        ident="mutu", max_request_body_size=settings.max_request_bytes)
     finally:
+        if warming is not None:
+            warming.stop()  # no new warm-up request meets the closed store
         store.close()
     return EXIT_OK
 
