@@ -27,12 +27,14 @@ class Warmup(threading.Thread):
     """Requests `paths` once per state of the app's store (`Store.generation`).
 
     A store others write to (remote) has no per-state indexes: nothing to warm, the thread
-    ends. A write during a round starts a new round with the new state.
+    ends. A round starts once the state has stayed the same for `settle` seconds, so a burst
+    of writes (a collective editing its record) costs one round, not one per write; a write
+    during a round ends it, and the next round warms the new state.
     """
 
-    def __init__(self, app: Flask, paths=PATHS, poll: float = 1.0):
+    def __init__(self, app: Flask, paths=PATHS, poll: float = 1.0, settle: float = 3.0):
         super().__init__(name="mutu-warmup", daemon=True)
-        self.app, self.paths, self.poll = app, tuple(paths), poll
+        self.app, self.paths, self.poll, self.settle = app, tuple(paths), poll, settle
         self.rounds = 0
         self.last: dict[str, tuple[int, float]] = {}  # path -> (status, ms) of the last round
         self._halt = threading.Event()
@@ -44,12 +46,17 @@ class Warmup(threading.Thread):
     def run(self) -> None:
         store = self.app.extensions["mutu.store"]
         client = self.app.test_client()
-        warmed = None
+        warmed = seen = None
+        since = 0.0
         while not self._halt.is_set():
             generation = store.generation
             if generation is None:
                 return
-            if generation != warmed and self._round(client, store, generation):
+            if generation != seen:
+                # The first state is warmed at once; a later one once it has settled.
+                seen, since = generation, (0.0 if seen is None else time.monotonic())
+            if (generation != warmed and time.monotonic() - since >= self.settle
+                    and self._round(client, store, generation)):
                 warmed = generation
             self._halt.wait(self.poll)
 

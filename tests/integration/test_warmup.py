@@ -34,7 +34,7 @@ def test_a_round_builds_the_pages_indexes_then_waits_for_a_write(tmp_path):
     app = demo_app(tmp_path)
     try:
         assert cached_values(app) == set()
-        thread = warmup.start(app, poll=0.05)
+        thread = warmup.start(app, poll=0.05, settle=0.5)
         assert wait_for(lambda: thread.rounds == 1)
         assert set(thread.last) == set(warmup.PATHS)
         assert {status for status, _ in thread.last.values()} == {200}, thread.last
@@ -44,7 +44,12 @@ def test_a_round_builds_the_pages_indexes_then_waits_for_a_write(tmp_path):
         assert thread.rounds == 1  # no write: nothing new to warm
         with app.app_context():
             load_fixture(get_store(), FIXTURE_TTL, BASE + "graph/second")  # a write: a new state
+            written = time.monotonic()
+            load_fixture(get_store(), FIXTURE_TTL, BASE + "graph/third")  # and another at once
         assert wait_for(lambda: thread.rounds == 2)
+        assert time.monotonic() - written >= 0.5  # after the state settled
+        time.sleep(0.8)
+        assert thread.rounds == 2  # one round for the burst of two writes
         thread.stop()
         thread.join(10)
         assert not thread.is_alive()
