@@ -83,7 +83,10 @@ def warm(app: Flask, paths=PATHS, *, client=None, cancel=lambda: False) -> dict 
             return None
         t0 = time.perf_counter()
         try:
-            status = client.get(path).status_code
+            response = client.get(path)
+            response.get_data()  # a streamed body builds what it reads as it is consumed
+            response.close()
+            status = response.status_code
         except Exception:  # noqa: BLE001 - a page bug must not stop the server
             log.exception("warm-up of %s failed", path)
             status = 500
