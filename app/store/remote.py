@@ -30,6 +30,7 @@ How the store contract holds over HTTP:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -421,9 +422,26 @@ class RemoteStore(Store):
 
     def _current(self) -> versions.Commit:
         """The published state, read for every query: another worker's change (a graph made
-        private) must count at once, so it is never cached."""
+        private) must count at once, so it is never cached (except inside `_one_state`)."""
+        pinned = getattr(self._local, "state", None)
+        if pinned is not None:
+            return pinned
         commits = self._commits()
         return commits[-1] if commits else versions.EMPTY
+
+    @contextlib.contextmanager
+    def _one_state(self):
+        """Queries of this thread inside the block read one published state, so that two
+        reads that must agree (a graph's triples and its count) do, whatever is published
+        meanwhile."""
+        if not self.config.versioned or getattr(self._local, "state", None) is not None:
+            yield
+            return
+        self._local.state = self._current()
+        try:
+            yield
+        finally:
+            self._local.state = None
 
     def _physical(self, text: str, dataset: QueryDataset | None):
         """The query text and dataset as the store takes them: LATERAL written out when it
@@ -728,8 +746,9 @@ class RemoteStore(Store):
 
     def graph_triples(self, graph):
         g = ox.NamedNode(graph)
-        triples = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
-        expected = self.graph_size(graph)
+        with self._one_state():
+            triples = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+            expected = self.graph_size(graph)
         if len(triples) != expected:
             # Virtuoso cuts results at ResultSetMaxRows without saying so.
             raise QueryEvaluationError(

@@ -460,6 +460,37 @@ def test_superseded_versions_are_dropped_after_the_grace_period(backend):
 
 
 @VERSIONED
+def test_a_graphs_triples_and_their_count_come_from_one_state(backend):
+    """A write published between the two reads of graph_triples does not split them."""
+    name, store, _ = backend
+    graph = BASE + "graph/pinned"
+    load(store, BASE, alternatives_nt(5, "p"), fmt="ntriples", graph=graph, source="p.nt",
+         licence=CC0, who="tests")
+    before = store.graph_triples(graph)
+    original = store.construct
+
+    def construct_then_another_write(*args, **kwargs):
+        out = original(*args, **kwargs)
+        store.construct = original
+        # Another worker's write lands now, before the count is read (its own thread, as a
+        # separate process would).
+        other = threading.Thread(target=load, args=(store, BASE, alternatives_nt(8, "q")),
+                                 kwargs=dict(fmt="ntriples", graph=graph, source="q.nt",
+                                             licence=CC0, who="tests"))
+        other.start()
+        other.join(60)
+        return out
+
+    store.construct = construct_then_another_write
+    try:
+        triples = store.graph_triples(graph)
+    finally:
+        store.construct = original
+    assert len(triples) == len(before)  # the state it started reading, counted in that state
+    assert len(store.graph_triples(graph)) > len(before)  # the new state afterwards
+
+
+@VERSIONED
 def test_concurrent_writers_lose_no_write(backend):
     """Two workers loading different graphs at once: each publication builds on the other's."""
     name, store, server = backend
