@@ -302,6 +302,15 @@ def _base_type(content_type: str | None) -> str:
 
 
 _DEADLOCK = "40001"  # SQLSTATE of a transaction rolled back as a deadlock victim
+# Virtuoso registers each new language tag / datatype in a table; two writes bringing the same
+# new one at once can collide there (SR197, non-unique key). Like a deadlock, doing it again works.
+_FIRST_USE_RACE = re.compile(r"SR197\b.*\bRDF_(LANGUAGE|DATATYPE)\b", re.S)
+
+
+def _retryable(error: Exception) -> bool:
+    """A write the store rolled back for a reason that redoing it clears."""
+    text = str(error)
+    return _DEADLOCK in text or bool(_FIRST_USE_RACE.search(text))
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
 _WRITE_LOCKS_GUARD = threading.Lock()
 
@@ -395,12 +404,21 @@ class RemoteStore(Store):
             params += [("named-graph-uri", g) for g in dataset.named_graphs or (EMPTY_GRAPH.value,)]
         encoded = urlencode(params)
         headers = {"Accept": accept}
-        if len(encoded) <= MAX_GET_BYTES:
-            return self._http("GET", self.config.query_url + "?" + encoded, what="query",
-                              headers=headers)
-        headers["Content-Type"] = FORM
-        return self._http("POST", self.config.query_url, what="query", headers=headers,
-                          data=encoded.encode("ascii"))
+        for attempt in range(PUBLISH_ATTEMPTS):
+            try:
+                if len(encoded) <= MAX_GET_BYTES:
+                    return self._http("GET", self.config.query_url + "?" + encoded, what="query",
+                                      headers=headers)
+                return self._http("POST", self.config.query_url, what="query",
+                                  headers={**headers, "Content-Type": FORM},
+                                  data=encoded.encode("ascii"))
+            except QueryEvaluationError as error:
+                # Virtuoso may pick a reader as the victim of a deadlock with a writer; a read
+                # changes nothing, so it is simply sent again.
+                if _DEADLOCK not in str(error) or attempt == PUBLISH_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+        raise AssertionError("unreachable")
 
     def _query(self, sparql, dataset, bindings, accept, expect, base_iri=None):
         prepared = prepare(sparql, strip_dataset=dataset is not None, bindings=bindings,
@@ -508,8 +526,8 @@ class RemoteStore(Store):
             after = self._commits()
         except QueryEvaluationError as error:
             self._drop_quietly(new.values())
-            if _DEADLOCK in str(error):
-                return False  # Virtuoso chose this writer's request as a deadlock victim
+            if _retryable(error):
+                return False  # a deadlock victim, or a first-use race in Virtuoso's tables
             raise
         except BaseException:
             self._drop_quietly(new.values())

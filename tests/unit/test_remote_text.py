@@ -68,3 +68,18 @@ def test_locations_and_flavours():
         "https://example.org/ds/sparql", "https://example.org/ds/update", None)
     with pytest.raises(StoreUnavailable):
         remote_config("sparql+http://127.0.0.1:7878#nosuch", load_settings({}))
+
+
+def test_retryable_store_errors_are_the_ones_redoing_clears():
+    from app.errors import QueryEvaluationError
+    from app.store.remote import _retryable
+
+    deadlock = QueryEvaluationError("the SPARQL store failed the query (HTTP 500): Virtuoso 40001 "
+                                    "Error SR172: Transaction deadlocked")
+    first_use = QueryEvaluationError(
+        "the SPARQL store failed the graph upload (HTTP 500): <h3>Error 23000</h3>\n"
+        "<xmp>SR197: Non unique primary key on DB.DBA.RDF_LANGUAGE.</xmp>")
+    other_key = QueryEvaluationError("SR197: Non unique primary key on DB.DBA.SYS_USERS.")
+    syntax = QueryEvaluationError("the SPARQL store failed the query (HTTP 400): SP030 syntax error")
+    assert _retryable(deadlock) and _retryable(first_use)
+    assert not _retryable(other_key) and not _retryable(syntax)
