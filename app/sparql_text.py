@@ -311,6 +311,18 @@ def block_end(toks, i: int) -> int | None:
     return None
 
 
+def term_iri(kind: str, token: str, prefixes: dict[str, str], base: str | None) -> str | None:
+    """The IRI a token names: an IRI reference resolved against `base`, or a prefixed name
+    whose prefix is declared; None for any other token."""
+    if kind == "iri":
+        return resolve(_iri_value(token), base)
+    if kind == "pname":
+        prefix, _, local = token.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + _PLX_ESCAPE.sub(r"\1", local)
+    return None
+
+
 def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
     """Tokenise an update and find its write targets (see UpdateAnalysis)."""
     out = UpdateAnalysis()
@@ -319,14 +331,7 @@ def analyse_update(text: str, *, base_iri: str | None = None) -> UpdateAnalysis:
     toks = spans(text)
 
     def iri_of(i):
-        kind, tok = toks[i][0], toks[i][1]
-        if kind == "iri":
-            return resolve(_iri_value(tok), base)
-        if kind == "pname":
-            name, _, local = tok.partition(":")
-            if name in prefixes:
-                return prefixes[name] + _PLX_ESCAPE.sub(r"\1", local)
-        return None
+        return term_iri(toks[i][0], toks[i][1], prefixes, base)
 
     def group_end(i):
         end = block_end(toks, i)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..sparql_text import _PLX_ESCAPE, _iri_value, block_end, resolve, spans as token_spans
+from ..sparql_text import _iri_value, block_end, resolve, spans as token_spans, term_iri
 
 PHYSICAL_PREFIX = "urn:x-mutu:v:"
 VERSIONS_GRAPH = "urn:x-mutu:versions"
@@ -137,17 +137,6 @@ def _prologue(spans) -> tuple[dict[str, str], str | None]:
     return prefixes, base
 
 
-def _iri_of(token_kind: str, token: str, prologue) -> str | None:
-    prefixes, base = prologue
-    if token_kind == "iri":
-        return resolve(_iri_value(token), base)
-    if token_kind == "pname":
-        prefix, _, local = token.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + _PLX_ESCAPE.sub(r"\1", local)
-    return None
-
-
 def graph_slots(text: str, spans=None) -> list[tuple[int, int, str]]:
     """(start, end, graph IRI) of every IRI the text uses as a graph name, prologue excluded
     (`spans`: the text's tokens, when the caller has them already)."""
@@ -161,7 +150,7 @@ def graph_slots(text: str, spans=None) -> list[tuple[int, int, str]]:
         while j < len(spans) and spans[j][0] == "word" and spans[j][1].upper() in _SKIPPED:
             j += 1
         if j < len(spans):
-            iri = _iri_of(spans[j][0], spans[j][1], prologue)
+            iri = term_iri(spans[j][0], spans[j][1], *prologue)
             if iri is not None:
                 slots.append((spans[j][2], spans[j][3], iri))
     return sorted(set(slots))
