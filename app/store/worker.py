@@ -350,11 +350,10 @@ def _child_main(location, address, authkey, control, options) -> None:
     """Entry point of the child: open the store, then serve connections until told to stop."""
     # Ctrl-C on `mutu serve` reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from ..memory import IdleTrimmer, limit_arenas
     from .embedded import EmbeddedStore
 
-    limit_arenas(options.get("malloc_arenas", 0))
-    trimmer = IdleTrimmer()
+    memory.limit_arenas(options.get("malloc_arenas", 0))
+    trimmer = memory.IdleTrimmer()
 
     try:
         store = EmbeddedStore(location, max_rows=options["max_rows"])
