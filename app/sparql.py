@@ -8,12 +8,10 @@ access exists. Errors are raised as app.errors classes; errors_http renders them
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, request
 
-from . import catalog, limits, negotiation, reading, result_cache, sparql_text, updates
+from . import catalog, limits, negotiation, reading, result_cache, sparql_text, updates, urlencoded
 from .access import query_dataset, visible_graphs
 from .errors import BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
 from .namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
@@ -119,8 +117,7 @@ def _protocol_params() -> dict[str, list[str]]:
 
 def _form_fields(body: bytes) -> list[tuple[str, str]]:
     try:
-        return parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8",
-                         errors="strict")
+        return urlencoded.parse(body)
     except UnicodeDecodeError:
         raise BadRequest("the form body is not valid UTF-8 once percent-decoded") from None
 
