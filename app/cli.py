@@ -325,6 +325,12 @@ def cmd_graphs(args, settings) -> int:
     return EXIT_OK
 
 
+# waitress writes an answer larger than this to a temporary file before sending it (its
+# default, 1 MiB, made a 1.66 MB SPARQL answer take 5.1 ms instead of 2.9 ms on loopback).
+# The answer is already in memory; this bounds the extra copy a slow reader can hold.
+OUTPUT_IN_MEMORY = 8 * 1024 * 1024
+
+
 def cmd_serve(args, settings) -> int:
     import waitress
 
@@ -354,7 +360,8 @@ def cmd_serve(args, settings) -> int:
           f"(SPARQL endpoint: /sparql)", file=sys.stderr)
     try:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                       ident="mutu", max_request_body_size=settings.max_request_bytes)
+                       ident="mutu", max_request_body_size=settings.max_request_bytes,
+                       outbuf_overflow=OUTPUT_IN_MEMORY)
     finally:
         if warming is not None:
             warming.stop()  # no new warm-up request meets the closed store

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Iterable, Mapping
+from typing import BinaryIO, Iterable, Mapping, Protocol
 
 import pyoxigraph as ox
 
@@ -109,7 +109,14 @@ class EmbeddedStore(Store):
         except (OSError, ValueError) as error:
             raise QueryEvaluationError(f"query evaluation failed: {error}") from None
 
-    def run(self, sparql, *, dataset, choose: FormatChooser, bindings=None, base_iri=None):
+    def run(self, sparql, *, dataset, choose: FormatChooser, bindings=None, base_iri=None,
+            stream: BodyStream | None = None):
+        """Evaluate and serialise a query in the negotiated format (see `Store.run`).
+
+        With `stream`, the body's leading bytes may be handed to `stream.write` while it is
+        being serialised (and taken back with `stream.discard` when a first attempt is
+        abandoned); the returned body is then only what follows them.
+        """
         results = self._query(sparql, dataset, bindings, base_iri)
         if isinstance(results, ox.QueryBoolean):
             kind, formats = "boolean", RESULT_FORMATS
@@ -121,7 +128,8 @@ class EmbeddedStore(Store):
         try:
             # serialize() drains the iterator here, on this thread, before any byte is sent.
             if self.max_rows and kind == "solutions" and media_type in _MARKS:
-                body = _bounded(results, formats[media_type], _MARKS[media_type], self.max_rows)
+                body = _bounded(results, formats[media_type], _MARKS[media_type], self.max_rows,
+                                stream)
                 if body is None:  # perhaps over the cap: evaluate again, counting exactly
                     again = self._query(sparql, dataset, bindings, base_iri)
                     body = _capped(again, kind, formats[media_type], self.max_rows)
@@ -241,38 +249,63 @@ _MARKS = {"application/sparql-results+json": b"},{", "application/sparql-results
           "text/csv": b"\n", "text/tab-separated-values": b"\n"}
 
 
-class _MarkCounter:
-    """A write-only buffer counting `mark`, which gives up once it has seen more than `limit`."""
+class BodyStream(Protocol):
+    """Where `EmbeddedStore.run` may hand the leading bytes of a body while it serialises."""
 
-    def __init__(self, mark: bytes, limit: int):
+    def write(self, data: bytes) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+STREAM_PIECE = 256 * 1024  # bytes handed to a BodyStream at a time
+
+
+class _MarkCounter:
+    """A write-only buffer counting `mark`, which gives up once it has seen more than `limit`.
+
+    With a `stream`, every STREAM_PIECE bytes kept so far are handed to it, so that a caller
+    in another process can receive them while the rest is still being evaluated.
+    """
+
+    def __init__(self, mark: bytes, limit: int, stream: BodyStream | None = None):
         self.mark, self.limit, self.count, self.parts, self.tail = mark, limit, 0, [], b""
+        self.stream, self.size, self.streamed = stream, 0, False
 
     def write(self, chunk) -> int:
         chunk = bytes(chunk)
         # The tail is shorter than the mark, so it never holds a whole one by itself.
-        self.count += (self.tail + chunk).count(self.mark)
+        joined = self.tail + chunk
+        self.count += joined.count(self.mark)
         if self.count > self.limit:
             raise _TooManyLines()
-        self.tail = (self.tail + chunk)[-(len(self.mark) - 1):] if len(self.mark) > 1 else b""
+        self.tail = joined[-(len(self.mark) - 1):] if len(self.mark) > 1 else b""
         self.parts.append(chunk)
+        self.size += len(chunk)
+        if self.stream is not None and self.size >= STREAM_PIECE:
+            self.stream.write(b"".join(self.parts))
+            self.parts, self.size, self.streamed = [], 0, True
         return len(chunk)
 
     def flush(self) -> None:
         pass
 
 
-def _bounded(results, target, mark: bytes, max_rows: int) -> bytes | None:
+def _bounded(results, target, mark: bytes, max_rows: int,
+             stream: BodyStream | None = None) -> bytes | None:
     """Serialise solutions straight into `target`, or None when the count of `mark` does not
     prove that they are well under `max_rows` (then `_capped` counts exactly).
 
     The marks are an upper bound of the solutions give or take two (separators, header), so
     only results with at most `max_rows - 2` marks are accepted this way: one serialisation
     instead of `_capped`'s TSV pass, parse and second serialisation (30 % of a 500-row query).
+    With a `stream`, the body's leading pieces go there (see `EmbeddedStore.run`).
     """
-    counter = _MarkCounter(mark, max(max_rows - 2, 0))
+    counter = _MarkCounter(mark, max(max_rows - 2, 0), stream)
     try:
         results.serialize(counter, format=target)
     except _TooManyLines:
+        if counter.streamed:
+            stream.discard()
         return None
     return b"".join(counter.parts)
 

@@ -194,16 +194,20 @@ class WorkerStore(Store):
             conn.close()
         self._local.conn = None
 
-    def _call(self, op: str, *args, timeout: float = 0, retry: bool = True, sink=None):
+    def _call(self, op: str, *args, timeout: float = 0, retry: bool = True, sink=None,
+              restart=None):
         """Send one call to the child and return its value.
 
         `timeout` > 0 is the deadline: past it the child is killed and QueryTimeout
         raised. If the child dies under the call (another call's deadline, a crash), a
         call with `retry` is sent once more to the new child; others raise StoreRestarted.
-        `sink` receives streamed chunks (dump).
+        `sink` receives streamed chunks (dump, run); `restart` is called before each attempt
+        so that a retried call's chunks do not follow the lost attempt's.
         """
         deadline = time.monotonic() + timeout if timeout > 0 else None
         for attempt in (1, 2):
+            if restart is not None:
+                restart()
             sent = False
             generation = self._generation
             if deadline is not None and time.monotonic() >= deadline:
@@ -261,9 +265,12 @@ class WorkerStore(Store):
                 choices[kind] = ("ok", choose(kind))
             except NotAcceptable as error:
                 choices[kind] = ("err", error.message, error.detail)
-        kind, media_type, body = self._call("run", sparql, dataset, _terms_out(bindings), base_iri,
-                                            choices, timeout=self.query_timeout)
-        return QueryOutput(kind, media_type, body)
+        # A large body arrives in pieces while the child still serialises the rest.
+        pieces = _Pieces()
+        kind, media_type, rest = self._call("run", sparql, dataset, _terms_out(bindings), base_iri,
+                                            choices, timeout=self.query_timeout, sink=pieces.receive,
+                                            restart=pieces.clear)
+        return QueryOutput(kind, media_type, pieces.body(rest))
 
     def update(self, sparql):
         self._call("update", sparql, timeout=self.query_timeout, retry=False)
@@ -303,6 +310,25 @@ class WorkerStore(Store):
 
 
 # -- values across the boundary --------------------------------------------------------
+
+class _Pieces:
+    """The leading pieces of a `run` body, as the child sends them (None: drop them all)."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def receive(self, piece: bytes | None) -> None:
+        if piece is None:
+            self.parts.clear()
+        else:
+            self.parts.append(piece)
+
+    def clear(self) -> None:
+        self.parts.clear()
+
+    def body(self, rest: bytes) -> bytes:
+        return b"".join(self.parts + [rest]) if self.parts else rest
+
 
 def _terms_out(bindings) -> dict[str, str] | None:
     """Bindings as N-Triples term strings (a term is its own unambiguous serialisation)."""
@@ -435,8 +461,21 @@ def _run(store, conn, sparql, dataset, bindings, base_iri, choices):
         raise NotAcceptable(answer[1], detail=answer[2])
 
     output = store.run(sparql, dataset=dataset, choose=choose, bindings=_terms_in(bindings),
-                       base_iri=base_iri)
+                       base_iri=base_iri, stream=_PieceSender(conn))
     return output.kind, output.media_type, output.body
+
+
+class _PieceSender:
+    """The BodyStream of a `run` call: each piece goes to the parent as a chunk message."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def write(self, data: bytes) -> None:
+        self.conn.send(("chunk", data))
+
+    def discard(self) -> None:
+        self.conn.send(("chunk", None))
 
 
 class _ChunkWriter:

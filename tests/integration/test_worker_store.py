@@ -100,6 +100,53 @@ def test_run_errors_and_bulk_add_cross_the_process_boundary(tmp_path):
         store.close()
 
 
+
+def test_a_large_answer_crosses_in_pieces_and_equals_the_embedded_stores(tmp_path):
+    """Answers of several STREAM_PIECEs reach the server in pieces while the child serialises;
+    put back together they are byte for byte the embedded store's, including when the child
+    drops the pieces it sent (a first pass that could not prove the cap) or refuses the answer.
+    """
+    from app.store.embedded import STREAM_PIECE
+
+    rows = 3000
+    filler = "x" * 300  # about 1 MB of JSON for 3000 rows: four pieces
+    quads = [ox.Quad(ox.NamedNode(f"{EX}s{i:05}"), ox.NamedNode(EX + "p"), ox.Literal(f"{i} {filler}"),
+                     ox.NamedNode(G)) for i in range(rows)]
+    query = "SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s"
+    json = "application/sparql-results+json"
+    caps = (0, rows + 5, rows, rows - 1)  # no cap; well under it; exactly at it; over it
+    store = WorkerStore(str(tmp_path / "store"), query_timeout=20)
+    try:
+        store.bulk_add(quads)
+    finally:
+        store.close()
+    from_worker = {}
+    for cap in caps:
+        store = WorkerStore(str(tmp_path / "store"), query_timeout=20, max_rows=cap)
+        try:
+            from_worker[cap] = _body_or_error(store, query, json)
+        finally:
+            store.close()
+    embedded = EmbeddedStore(str(tmp_path / "store"))
+    try:
+        for cap in caps:
+            embedded.max_rows = cap
+            assert from_worker[cap] == _body_or_error(embedded, query, json), cap
+    finally:
+        embedded.close()
+    whole = from_worker[rows + 5]
+    assert len(whole) > 3 * STREAM_PIECE
+    assert len(__import__("json").loads(whole)["results"]["bindings"]) == rows
+    assert from_worker[rows] == whole  # the first pass gave up after sending pieces: all redone
+    assert from_worker[rows - 1] == "ResultTooLarge"
+
+
+def _body_or_error(store, query, media_type):
+    try:
+        return store.run(query, dataset=None, choose=lambda kind: media_type).body
+    except ResultTooLarge:
+        return "ResultTooLarge"
+
 def test_deadline_kills_the_worker_reads_in_flight_are_retried_writes_fail_cleanly(worker, slow):
     old_pid = worker.pid
     results = {}
