@@ -434,7 +434,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--queries", default="",
                         help="comma-separated named queries to measure (default: all, plus ask)")
-    parser.add_argument("--min-samples", type=int, default=9,
+    parser.add_argument("--min-samples", type=int, default=15,
                         help="with one client, the fewest answers per server and cell")
     parser.add_argument("--load-test", type=float, default=60.0, metavar="SECONDS")
     parser.add_argument("--max-concurrent-queries", type=int, metavar="N",
