@@ -1,12 +1,16 @@
 """Load benchmark: raw pyoxigraph bulk_load vs `mutu load` of the same file, in one run.
 
-    python bench/load.py [--sizes 100k,1m] [--repeat 1] [--json bench/out/load.json]
+    python bench/load.py [--sizes 100k,1m] [--repeat 3] [--repeat-10m 1] [--json bench/out/load.json]
 
 Generates the files with bench/generate.py when missing, then for each size measures, on
 fresh on-disk stores, (a) pyoxigraph `Store.bulk_load` of the file into a named graph and
 (b) the whole `mutu load` command (a new process: parse, normalise, validate, write, catalog
 record), and prints a table of times, the ratio b/a and the CPU time of each (user + system,
 all threads: on two cores, what a load can hide in parallel depends on it).
+
+Each measure is the median of `--repeat` runs (`--repeat-10m` at 10M, whose runs take minutes),
+raw and `mutu load` alternating, so a drift of the machine's speed weighs on both: single runs
+at 1M on this machine gave 1.14x and 1.46x on the same code, three alternating runs 1.21x.
 """
 
 from __future__ import annotations
@@ -79,7 +83,9 @@ def mutu_load(path: Path) -> tuple[float, float, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100k", help="comma-separated: 100k, 1m, 10m")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measure (median kept)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per measure up to 1M triples (median kept)")
+    parser.add_argument("--repeat-10m", type=int, default=1, help="runs per measure at 10M")
     parser.add_argument("--json", default=str(OUT / "load.json"), help="where to write the figures")
     args = parser.parse_args()
     rows = []
@@ -87,14 +93,16 @@ def main() -> int:
         if label not in SIZES:
             parser.error(f"unknown size {label!r}; use {', '.join(SIZES)}")
         path = ensure_file(label)
-        raws = [raw_bulk_load(path) for _ in range(args.repeat)]
-        runs = [mutu_load(path) for _ in range(args.repeat)]
+        raws, runs = [], []
+        for _ in range(args.repeat if SIZES[label] <= 1_000_000 else args.repeat_10m):
+            raws.append(raw_bulk_load(path))
+            runs.append(mutu_load(path))
         raw, mutu = statistics.median(r[0] for r in raws), statistics.median(r[0] for r in runs)
         raw_cpu, mutu_cpu = statistics.median(r[1] for r in raws), statistics.median(r[1] for r in runs)
         rows.append({"size": label, "triples": SIZES[label], "bulk_load_s": round(raw, 2),
                      "mutu_load_s": round(mutu, 2), "ratio": round(mutu / raw, 2),
                      "bulk_load_cpu_s": round(raw_cpu, 2), "mutu_load_cpu_s": round(mutu_cpu, 2),
-                     "mutu_summary": runs[-1][2]})
+                     "runs": len(runs), "mutu_summary": runs[-1][2]})
     print(f"{'size':>6} {'bulk_load (s)':>14} {'mutu load (s)':>14} {'ratio':>7} "
           f"{'bulk_load cpu (s)':>18} {'mutu load cpu (s)':>18}")
     for r in rows:
