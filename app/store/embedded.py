@@ -54,6 +54,7 @@ class EmbeddedStore(Store):
     def __init__(self, location: str, *, read_only: bool = False, max_rows: int = 0):
         self.location = location
         self.max_rows = max_rows
+        self.read_only = read_only
         try:
             if location == ":memory:":
                 self._store = ox.Store()
@@ -211,7 +212,8 @@ class EmbeddedStore(Store):
         return True
 
     def close(self):
-        if hasattr(self._store, "flush") and self.location != ":memory:":
+        # A read-only instance has nothing to flush (pyoxigraph refuses it: RuntimeError).
+        if hasattr(self._store, "flush") and self.location != ":memory:" and not self.read_only:
             try:
                 self._store.flush()
             except OSError:
