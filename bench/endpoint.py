@@ -185,7 +185,7 @@ def wait_warmed(log_path: Path, offset: int, proc: subprocess.Popen, timeout: fl
     while time.time() < deadline and proc.poll() is None:
         with open(log_path, "rb") as f:
             f.seek(offset)
-            match = re.search(rb"warmed \d+ pages and feeds in ([\d.]+ s)", f.read())
+            match = re.search(rb"warmed \d+ pages and feeds(?: and \d+ category filters)? in ([\d.]+ s)", f.read())
         if match:
             return match.group(1).decode()
         time.sleep(0.2)

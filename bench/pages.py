@@ -193,10 +193,10 @@ def main(argv=None) -> int:
 
     warmed = None
     if args.warm:
-        from app.warmup import warm
+        from app.warmup import round_paths, warm
 
         started = time.perf_counter()
-        timings = warm(app)
+        timings = warm(app, round_paths(app))
         warmed = {"seconds": time.perf_counter() - started,
                   "paths": {p: {"status": st, "ms": ms} for p, (st, ms) in timings.items()}}
         print(f"  warm-up round: {warmed['seconds']:.1f} s", file=sys.stderr, flush=True)

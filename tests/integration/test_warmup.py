@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -25,6 +26,16 @@ def demo_app(tmp_path):
     return app
 
 
+def postings(app) -> set:
+    """Keys of the filter postings the lists keep (app.lists), for every state cached."""
+    cache = app.extensions.get(agenda._KEY)
+    found = set()
+    for key, value in ({} if cache is None else cache[0]).items():
+        if key[0] == "lists.postings":
+            found |= set(value)
+    return found
+
+
 def cached_values(app):
     cache = app.extensions.get(agenda._KEY)
     return set() if cache is None else {key[0] for key in cache[0]}
@@ -36,10 +47,19 @@ def test_a_round_builds_the_pages_indexes_then_waits_for_a_write(tmp_path):
         assert cached_values(app) == set()
         thread = warmup.start(app, poll=0.05, settle=0.5)
         assert wait_for(lambda: thread.rounds == 1)
-        assert set(thread.last) == set(warmup.PATHS)
+        filtered = [path for path in thread.last if path not in warmup.PATHS]
+        assert set(warmup.PATHS) <= set(thread.last)
+        # Each list filtered by each of the demo scheme's 12 top categories.
+        assert len(filtered) == 12 * len(warmup.FILTERED_LISTS), filtered
         assert {status for status, _ in thread.last.values()} == {200}, thread.last
-        # The indexes a visitor's first request would otherwise build are there.
+        # The indexes a visitor's first request would otherwise build are there, the filter
+        # of each top category on each list included.
         assert {"agenda", "lists.alternatives", "lists.places"} <= cached_values(app)
+        tops = {iri for path in filtered for iri in parse_qs(urlsplit(path).query)["category"]}
+        assert len(tops) == 12
+        kept = {key[:3] for key in postings(app)}
+        assert {(name, "category", iri) for name in ("alternatives", "places", "events")
+                for iri in tops} <= kept, kept
         time.sleep(0.3)
         assert thread.rounds == 1  # no write: nothing new to warm
         with app.app_context():
@@ -133,11 +153,13 @@ def test_mutu_serve_warms_its_pages_and_says_so(tmp_path):
             [sys.executable, "-m", "app.cli", "--store", str(tmp_path / "store"), "serve",
              "--demo", "--port", str(port)], cwd=ROOT, stdout=out, stderr=out, env=env)
     try:
-        pattern = re.compile(r"warmed (\d+) pages and feeds in [\d.]+ s")
+        pattern = re.compile(r"warmed (\d+) pages and feeds and (\d+) category filters in [\d.]+ s")
         assert wait_for(lambda: pattern.search(log.read_text()) or server.poll() is not None, 120)
         match = pattern.search(log.read_text())
         assert match, log.read_text()
         assert int(match.group(1)) == len(warmup.PATHS)
+        # The demo scheme's 12 top categories, on each filtered list.
+        assert int(match.group(2)) == 12 * len(warmup.FILTERED_LISTS)
         assert requests.get(f"http://127.0.0.1:{port}/events", timeout=30).status_code == 200
     finally:
         server.terminate()
