@@ -3,7 +3,7 @@
 pyoxigraph has no range index on literal values: "the next 50 events" scans and sorts every
 `schema:startDate` (about 120 ms at 1M triples on disk, 2 s once joined to `a schema:Event`).
 So the agenda keeps, per store state and per set of visible graphs, a sorted list of
-(start, event) built by one query through `reading.select` (access rules hold), and a page
+(start, event) built by one query through `reading.select_for_index` (access rules hold), and a page
 is a bisect plus one query fetching the details of the page's events only.
 
 The cache key is the set of visible graphs and their catalog records (sha256, modified):
@@ -123,7 +123,7 @@ class Index:
 def _build() -> Index:
     pairs = []
     seconds: dict[str, float | None] = {}  # many events share a start: parse each form once
-    for row in reading.select(STARTS):
+    for row in reading.select_for_index(STARTS):
         value = row["start"].value
         if value not in seconds:
             parsed = moment(value)

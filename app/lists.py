@@ -4,7 +4,7 @@ pyoxigraph sorts IRIs slowly (it compares their strings: `ORDER BY ?a` over the 
 alternatives of a 1M-triple store takes about 2 s) and evaluates `FILTER EXISTS` row by row
 (a category filter over every alternative or event: 9-12 s). So, like the agenda index
 (app.agenda), the lists keep per store state and set of visible graphs (`agenda.per_state`,
-built through `reading.select`, so access rules hold):
+built through `reading.select_for_index`, so access rules hold):
 
 - the IRIs of `schema:Organization` / `schema:Place`, sorted as SPARQL sorts IRIs (by code
   point, like Python's `str`); the events are in the agenda's order;
@@ -103,7 +103,7 @@ _DROP = ("address", "geo")
 
 
 def _sorted(type_iri: str) -> Order:
-    rows = reading.select(_TYPED % ox.NamedNode(type_iri))
+    rows = reading.select_for_index(_TYPED % ox.NamedNode(type_iri))
     return Order(sorted({row["x"].value for row in rows}))
 
 
@@ -154,7 +154,7 @@ def search(name: str, q: str):
 
 
 def _values(query: str, key: str) -> set[str]:
-    return {row[key].value for row in reading.select(query)}
+    return {row[key].value for row in reading.select_for_index(query)}
 
 
 def in_category(name: str, category: ox.NamedNode) -> Posting:
@@ -201,7 +201,7 @@ def text(name: str) -> Text:
         items = order(name)
         texts: dict[str, list[str]] = {}
         for prop in _TEXT_PROPERTIES:
-            for row in reading.select(_TEXTS % (ox.NamedNode(prop), ox.NamedNode(_TYPES[name]))):
+            for row in reading.select_for_index(_TEXTS % (ox.NamedNode(prop), ox.NamedNode(_TYPES[name]))):
                 texts.setdefault(items.form(row["x"].value), []).append(fold(row["text"].value))
         return Text(texts, items.items)
     return agenda.per_state(f"lists.text.{name}", build)

@@ -53,6 +53,16 @@ def select(sparql: str, bindings: Mapping[str, object] | None = None) -> list[di
     return _rows(sparql, dataset(), bindings)
 
 
+def select_for_index(sparql: str, bindings: Mapping[str, object] | None = None) -> list[dict]:
+    """Run a SELECT of Mutu's own on the visible graphs whose rows the caller keeps in a form
+    of its own, once per store state (an index: app.lists, app.agenda): not in the result cache.
+
+    At 10M triples the members of one category are 8 MB of rows; kept there as well they
+    filled the cache and pushed out results that cost seconds (the digest's: 10 s again).
+    """
+    return get_store().select(sparql, dataset=dataset(), bindings=bindings)  # fresh rows, no copy
+
+
 def construct(sparql: str, bindings: Mapping[str, object] | None = None) -> list[ox.Triple]:
     """Run a CONSTRUCT/DESCRIBE of Mutu's own on the visible graphs."""
     data = dataset()

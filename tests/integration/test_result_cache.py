@@ -152,3 +152,29 @@ def test_named_query_api_answers_are_kept_per_format(app, client):
     assert again.data == first.data and cache.hits == hits + 1
     as_json = client.get("/api/queries/alternatives", headers={"Accept": "application/sparql-results+json"})
     assert as_json.status_code == 200 and as_json.data != first.data
+
+
+def test_the_indexes_of_the_lists_are_not_kept_twice(tmp_path):
+    """Lists and the agenda keep their indexes per state themselves (app.lists, app.agenda):
+    the rows those are built from stay out of the result cache, where at 10M triples they
+    pushed out results that cost seconds. The pages' own queries are still kept."""
+    from app import agenda, lists
+    from app.demo_load import load_demo
+    from tests.conftest import BASE, make_app
+
+    app = make_app(tmp_path)
+    try:
+        with app.app_context():
+            load_demo(get_store(), BASE)
+        client = app.test_client()
+        for path in ("/events", "/alternatives?category=food-agriculture", "/places?category=food-agriculture",
+                     "/events?category=food-agriculture", "/alternatives?q=repair", "/places"):
+            assert client.get(path).status_code == 200, path
+        cache = app.extensions[result_cache._KEY]
+        kept = [key[2] for key in cache._items if key[1] == "select"]
+        index_queries = (agenda.STARTS, lists._IN_CATEGORY.split("%s")[0], lists._TYPED.split("%s")[0],
+                         lists._TEXTS.split("%s")[0])
+        assert kept, "the pages' own queries are kept"
+        assert not [text for text in kept if any(text.startswith(q) for q in index_queries)], kept
+    finally:
+        app.extensions["mutu.store"].close()
