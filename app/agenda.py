@@ -3,8 +3,8 @@
 pyoxigraph has no range index on literal values: "the next 50 events" scans and sorts every
 `schema:startDate` (about 120 ms at 1M triples on disk, 2 s once joined to `a schema:Event`).
 So the agenda keeps, per store state and per set of visible graphs, a sorted list of
-(start, event) built by one query through `reading.select_for_index` (access rules hold), and a page
-is a bisect plus one query fetching the details of the page's events only.
+(start, event) built by one query through `reading.select_for_index` (access rules hold),
+and a page is a bisect plus one query fetching the details of the page's events only.
 
 The cache key is the set of visible graphs and their catalog records (sha256, modified):
 every load rewrites its graph's record in the same transaction, so a load invalidates it.

@@ -28,7 +28,8 @@ FILTERED_LISTS = ("/alternatives", "/places", "/events")
 
 
 class Warmup(threading.Thread):
-    """Requests `paths` once per state of the app's store (`Store.generation`).
+    """Requests `paths` and the category filters once per state of the app's store
+    (`Store.generation`).
 
     A store others write to (remote) has no per-state indexes: nothing to warm, the thread
     ends. A round starts once the state has stayed the same for `settle` seconds, so a burst
@@ -36,11 +37,9 @@ class Warmup(threading.Thread):
     during a round ends it, and the next round warms the new state.
     """
 
-    def __init__(self, app: Flask, paths=PATHS, poll: float = 1.0, settle: float = 3.0,
-                 categories: bool = True):
+    def __init__(self, app: Flask, paths=PATHS, poll: float = 1.0, settle: float = 3.0):
         super().__init__(name="mutu-warmup", daemon=True)
         self.app, self.paths, self.poll, self.settle = app, tuple(paths), poll, settle
-        self.categories = categories
         self.rounds = 0
         self.last: dict[str, tuple[int, float]] = {}  # path -> (status, ms) of the last round
         self._halt = threading.Event()
@@ -68,8 +67,7 @@ class Warmup(threading.Thread):
 
     def _round(self, client, store, generation) -> bool:
         started = time.perf_counter()
-        paths = self.paths + (category_paths(self.app) if self.categories else ())
-        timings = warm(self.app, paths, client=client,
+        timings = warm(self.app, round_paths(self.app, self.paths), client=client,
                        cancel=lambda: self._halt.is_set() or store.generation != generation)
         if timings is None:
             return False
@@ -95,9 +93,9 @@ def category_paths(app: Flask) -> tuple[str, ...]:
     return tuple(f"{path}?{urlencode({'category': iri})}" for iri in tops for path in FILTERED_LISTS)
 
 
-def round_paths(app: Flask) -> tuple[str, ...]:
-    """What a warm-up round of `mutu serve` requests: PATHS, then the category filters."""
-    return PATHS + category_paths(app)
+def round_paths(app: Flask, paths=PATHS) -> tuple[str, ...]:
+    """What a warm-up round of `mutu serve` requests: `paths`, then the category filters."""
+    return tuple(paths) + category_paths(app)
 
 
 def warm(app: Flask, paths=PATHS, *, client=None, cancel=lambda: False) -> dict | None:
