@@ -107,14 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `mutu` console script."""
     args = build_parser().parse_args(argv)
-    if argv is None:
-        _rerun_with_huge_pages(args)
     try:
         settings = load_settings({"store": args.store, "base_iri": args.base_iri,
                                   **_serve_overrides(args)})
     except ValueError as error:
         print(f"mutu: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if argv is None:
+        try:
+            _rerun_for_a_large_load(args, settings)
+        except ValueError as error:  # MUTU_MALLOC=jemalloc without jemalloc
+            print(f"mutu: error: {error}", file=sys.stderr)
+            return EXIT_ERROR
     handler = COMMANDS[args.command]
     try:
         return handler(args, settings)
@@ -133,28 +137,38 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-# From this size on, a load holds an in-memory copy of the data of a gigabyte or more.
+# From these sizes on, a load is worth starting again with a faster malloc: jemalloc (20-25 %
+# less time at 1M triples, bulk write halved), else glibc's huge pages (the in-memory copy of
+# the data is then a gigabyte or more).
+_JEMALLOC_FROM = 16 * 1024 * 1024
 _HUGE_PAGES_FROM = 256 * 1024 * 1024
 
 
-def _rerun_with_huge_pages(args) -> None:
-    """Re-run this process once with glibc's huge pages for malloc when it loads a large file."""
+def _rerun_for_a_large_load(args, settings) -> None:
+    """Re-run this process once with jemalloc (MUTU_MALLOC), or glibc's huge pages, for a large load."""
     import os
 
-    if (args.command != "load" or sys.platform != "linux" or not sys.executable
-            or "GLIBC_TUNABLES" in os.environ):
+    from . import memory
+
+    if args.command != "load" or sys.platform != "linux" or not sys.executable:
         return
     try:
-        if os.path.getsize(args.file) < _HUGE_PAGES_FROM:
-            return
+        size = os.path.getsize(args.file)
     except OSError:
         return  # the load itself reports it
-    # The in-memory store is linked nodes spread over gigabytes: with 4 KiB pages nearly every
-    # step of a scan misses the TLB (measured at 10M triples: 5% less CPU, about 10% less time).
-    from .memory import HUGE_PAGES
-
-    env = {**os.environ, "GLIBC_TUNABLES": HUGE_PAGES}
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    library = memory.preload_for(settings.malloc) if size >= _JEMALLOC_FROM else None
+    env = None
+    if library is not None:
+        value = memory.with_preload(library, os.environ.get("LD_PRELOAD"))
+        if value is None:
+            return  # already re-run (or the operator preloads it)
+        env = {**os.environ, "LD_PRELOAD": value}
+    elif size >= _HUGE_PAGES_FROM and "GLIBC_TUNABLES" not in os.environ:
+        # The in-memory store is linked nodes spread over gigabytes: with 4 KiB pages nearly every
+        # step of a scan misses the TLB (measured at 10M triples: 5% less CPU, about 10% less time).
+        env = {**os.environ, "GLIBC_TUNABLES": memory.HUGE_PAGES}
+    if env is not None:
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 def _serve_overrides(args) -> dict:
@@ -358,6 +372,13 @@ def cmd_serve(args, settings) -> int:
         warming = start(app)
     print(f"Mutu serving {settings.store} on http://{settings.host}:{settings.port}/ "
           f"(SPARQL endpoint: /sparql)", file=sys.stderr)
+    allocator = getattr(store, "allocator", "")
+    if allocator == "jemalloc":
+        print("mutu: the store worker allocates with jemalloc", file=sys.stderr)
+    elif allocator and settings.malloc != "system":
+        print("mutu: the store worker allocates with the system malloc: jemalloc was not found "
+              "(Debian: apt-get install libjemalloc2; queries ran 7-30 % faster with it)",
+              file=sys.stderr)
     try:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                        ident="mutu", max_request_body_size=settings.max_request_bytes,

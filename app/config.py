@@ -26,6 +26,7 @@ class Settings:
     port: int = 5000  # MUTU_PORT
     threads: int = 8  # MUTU_THREADS: WSGI worker threads
     warmup: bool = True  # MUTU_WARMUP: `mutu serve` builds the busiest pages' indexes after start and each write
+    malloc: str = "auto"  # MUTU_MALLOC: the store worker's malloc: "auto" (jemalloc if installed), "jemalloc" or "system"
     malloc_huge_pages: bool = True  # MUTU_MALLOC_HUGE_PAGES: the store worker's malloc on transparent huge pages
     malloc_arenas: int = 2  # MUTU_MALLOC_ARENAS: glibc malloc arenas per server process (0: glibc's default, 8 per core)
     max_load_bytes: int = 512 * 1024 * 1024  # MUTU_MAX_LOAD_BYTES: largest file `mutu load` reads
@@ -46,6 +47,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
 
+MALLOC_CHOICES = ("auto", "jemalloc", "system")
 ENV_NAMES = {f.name: "MUTU_" + f.name.upper() for f in fields(Settings) if f.name != "extra"}
 
 
@@ -66,6 +68,9 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
     settings = replace(settings, **{k: v for k, v in overrides.items() if k in known})
     if extra:
         settings = replace(settings, extra={**settings.extra, **extra})
+    if settings.malloc not in MALLOC_CHOICES:
+        raise ValueError(f"MUTU_MALLOC must be one of {', '.join(MALLOC_CHOICES)}, "
+                         f"got {settings.malloc!r}")
     if not settings.base_iri.endswith("/"):
         settings = replace(settings, base_iri=settings.base_iri + "/")
     return settings

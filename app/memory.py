@@ -1,4 +1,4 @@
-"""Keep the server's memory close to what it uses: glibc malloc arenas and trimming.
+"""The store worker's malloc: jemalloc where the system has it, arenas and idle trimming.
 
 pyoxigraph evaluates queries on the calling thread and frees through glibc's malloc. glibc
 gives every thread that allocates under contention an arena of its own (up to 8 per core),
@@ -6,6 +6,11 @@ and keeps freed pages in them: after a burst of concurrent heavy queries each ar
 its own high-water mark. Capping the arenas and handing free pages back once the store is
 idle keeps the resident size near the live size, at no measurable cost in latency (see
 README, "Memory"). Elsewhere than glibc (musl, macOS) these calls do nothing.
+
+Query evaluation allocates and frees millions of small hash-table and tuple blocks: with
+jemalloc (Debian `libjemalloc2`) loaded into the store worker the heavy queries ran 7-30 %
+faster than on glibc's malloc, with or without huge pages (README, "Serving"). A library can
+only replace malloc from a process's start, so it is preloaded into the worker's fork server.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import sys
 import threading
 
 M_ARENA_MAX = -8  # mallopt parameter, glibc's malloc.h
+_JEMALLOC_ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL in jemalloc 5's jemalloc.h
 
 
 def _libc():
@@ -32,6 +39,49 @@ def _libc():
 _LIBC = _libc()
 
 
+def _jemalloc_mallctl():
+    """jemalloc's mallctl when jemalloc is this process's malloc, else None."""
+    try:
+        mallctl = ctypes.CDLL(None).mallctl
+    except (OSError, AttributeError):
+        return None
+    mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                        ctypes.c_size_t]
+    return mallctl
+
+
+_MALLCTL = _jemalloc_mallctl()
+
+
+def current_allocator() -> str:
+    """"jemalloc" when it is this process's malloc, else "system"."""
+    return "jemalloc" if _MALLCTL is not None else "system"
+
+
+def jemalloc_library() -> str | None:
+    """The name of the system's jemalloc shared library (e.g. libjemalloc.so.2), or None."""
+    if not sys.platform.startswith("linux"):
+        return None  # LD_PRELOAD is how it is loaded; macOS and others are left as they are
+    return ctypes.util.find_library("jemalloc")
+
+
+def preload_for(setting: str) -> str | None:
+    """The library to preload into the store worker for MUTU_MALLOC `setting`, or None.
+
+    "auto" takes jemalloc when the system has it; "jemalloc" insists (ValueError without it);
+    "system" keeps the C library's malloc.
+    """
+    if setting not in ("auto", "jemalloc", "system"):
+        raise ValueError(f"unknown malloc setting {setting!r}")
+    if setting == "system":
+        return None
+    library = jemalloc_library()
+    if library is None and setting == "jemalloc":
+        raise ValueError("MUTU_MALLOC=jemalloc, but no jemalloc library was found "
+                         "(Debian: apt-get install libjemalloc2; or MUTU_MALLOC=auto)")
+    return library
+
+
 def limit_arenas(count: int) -> bool:
     """Let glibc malloc use at most `count` arenas in this process (0: leave its default)."""
     if count <= 0 or _LIBC is None:
@@ -40,7 +90,11 @@ def limit_arenas(count: int) -> bool:
 
 
 def trim() -> bool:
-    """Give the free pages of every arena back to the system; True when some were."""
+    """Give the free pages of every arena back to the system; True when it was asked."""
+    if _MALLCTL is not None:
+        # jemalloc: purge the unused dirty pages of all arenas (malloc_trim is glibc's own).
+        name = f"arena.{_JEMALLOC_ALL_ARENAS}.purge".encode()
+        return _MALLCTL(name, None, None, None, 0) == 0
     if _LIBC is None:
         return False
     return bool(_LIBC.malloc_trim(ctypes.c_size_t(0)))
@@ -70,6 +124,36 @@ def children_tunables(tunable: str):
             del os.environ["GLIBC_TUNABLES"]
         else:
             os.environ["GLIBC_TUNABLES"] = before
+
+
+def with_preload(library: str, current: str | None) -> str | None:
+    """LD_PRELOAD's value with `library` first, or None when `current` already preloads it."""
+    present = [os.path.basename(name) for name in (current or "").replace(":", " ").split()]
+    if os.path.basename(library) in present:
+        return None
+    return f"{library} {current}" if current else library
+
+
+@contextlib.contextmanager
+def children_preload(library: str | None):
+    """Processes exec'd inside this block load `library` first (LD_PRELOAD), e.g. jemalloc.
+
+    As with `children_tunables`, this process keeps its own malloc; a library the environment
+    already preloads is not added twice.
+    """
+    before = os.environ.get("LD_PRELOAD")
+    value = with_preload(library, before) if library is not None else None
+    if value is None:
+        yield
+        return
+    os.environ["LD_PRELOAD"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["LD_PRELOAD"]
+        else:
+            os.environ["LD_PRELOAD"] = before
 
 
 class IdleTrimmer:

@@ -61,11 +61,14 @@ class WorkerStore(Store):
     bulk writes (`replace_graph`, `bulk_add`, `drop_graph`) and `dump` have none, since
     they come from trusted loads and may legitimately take long. `base_iri`, when given,
     lets each new child drop graphs left without a catalog entry by a killed load.
+    `malloc` is MUTU_MALLOC ("auto", "jemalloc", "system"): the fork server, and so every
+    child, starts with jemalloc preloaded unless "system" (`allocator` says what the child
+    got: a fork server an earlier WorkerStore of this process started keeps its own).
     """
 
     def __init__(self, location: str, *, query_timeout: float = 10.0, max_rows: int = 0,
                  base_iri: str | None = None, start_method: str = "forkserver",
-                 malloc_arenas: int = 0, huge_pages: bool = False):
+                 malloc_arenas: int = 0, huge_pages: bool = False, malloc: str = "system"):
         if location == ":memory:":
             # A respawned child would start empty: the data would die with the first kill.
             raise StoreUnavailable("the worker backend needs an on-disk store, not :memory:")
@@ -87,12 +90,17 @@ class WorkerStore(Store):
         self.restarts = 0
         self.last_respawn_seconds: float | None = None
         self._closed = False
+        self.allocator = ""  # the child's malloc, as it reports it: "jemalloc" or "system"
+        try:
+            library = memory.preload_for(malloc) if start_method == "forkserver" else None
+        except ValueError as error:
+            raise StoreUnavailable(str(error)) from None
         # Query evaluation walks hash tables of tens of megabytes: with malloc on huge pages
         # (transparent, where the kernel allows them) it misses the TLB less, 4-5 % faster on
         # the heavy queries measured. The fork server starts with the first child.
         tunables = (memory.children_tunables(memory.HUGE_PAGES)
                     if huge_pages and start_method == "forkserver" else contextlib.nullcontext())
-        with self._lock, tunables:
+        with self._lock, tunables, memory.children_preload(library):
             self._spawn()
 
     # -- the child's life ------------------------------------------------------------
@@ -117,6 +125,7 @@ class WorkerStore(Store):
             process.join(5)
             raise _rebuild(message)
         self._process, self._control = process, parent_end
+        self.allocator = message[2]
         self.last_respawn_seconds = time.perf_counter() - started
 
     def _kill(self) -> None:
@@ -391,7 +400,7 @@ def _child_main(location, address, authkey, control, options) -> None:
         control.send(("err", type(error).__name__, error.message, error.detail))
         return
     listener = Listener(address, family="AF_UNIX", authkey=authkey)
-    control.send(("ready", os.getpid()))
+    control.send(("ready", os.getpid(), memory.current_allocator()))
     threading.Thread(target=_watch_parent, args=(control, store), daemon=True).start()
     while True:
         try:
@@ -547,4 +556,5 @@ def open_worker_store(settings) -> Store:
         return EmbeddedStore(settings.store, max_rows=settings.max_rows)
     return WorkerStore(settings.store, query_timeout=settings.query_timeout,
                        max_rows=settings.max_rows, base_iri=settings.base_iri,
-                       malloc_arenas=settings.malloc_arenas, huge_pages=settings.malloc_huge_pages)
+                       malloc_arenas=settings.malloc_arenas, huge_pages=settings.malloc_huge_pages,
+                       malloc=settings.malloc)

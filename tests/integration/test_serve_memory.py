@@ -79,3 +79,54 @@ def test_the_store_worker_gets_malloc_on_huge_pages_unless_turned_off(tmp_path, 
     finally:
         server.terminate()
         server.wait(30)
+
+
+def store_worker_pid(server) -> int:
+    """The store worker: the fork server's child (the process that opened the store)."""
+    for pid in descendants(server.pid):
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"forkserver" not in f.read():
+                continue
+        with open(f"/proc/{pid}/status") as f:
+            parent = next(int(line.split()[1]) for line in f if line.startswith("PPid:"))
+        if parent != server.pid:
+            return pid
+    raise AssertionError(f"no store worker among {descendants(server.pid)}")
+
+
+def maps_jemalloc(pid: int) -> bool:
+    with open(f"/proc/{pid}/maps") as f:
+        return "libjemalloc" in f.read()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("setting", [None, "jemalloc", "system"])
+def test_the_store_worker_allocates_with_jemalloc_unless_told_otherwise(tmp_path, setting):
+    from tests.unit.test_memory import require_jemalloc
+
+    require_jemalloc()
+    server = serve(tmp_path, MUTU_MALLOC=setting, LD_PRELOAD=None)
+    try:
+        expected = setting != "system"
+        assert maps_jemalloc(store_worker_pid(server)) is expected
+        assert not maps_jemalloc(server.pid)  # the server process keeps the system malloc
+        # A query still answers through it.
+        port = next(a for a in server.args if a.isdigit())
+        answer = requests.get(f"http://127.0.0.1:{port}/sparql", timeout=10,
+                              params={"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"},
+                              headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(30)
+    log = (tmp_path / "serve.log").read_text()
+    assert ("the store worker allocates with jemalloc" in log) is expected
+
+
+def test_mutu_serve_refuses_an_unknown_malloc_setting(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--store", str(tmp_path / "store"), "serve"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "MUTU_MALLOC": "tcmalloc"})
+    assert result.returncode == 2
+    assert "MUTU_MALLOC must be one of auto, jemalloc, system, got 'tcmalloc'" in result.stderr
