@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import BinaryIO, Iterable, Mapping, Protocol
 
 import pyoxigraph as ox
@@ -44,6 +45,50 @@ def _substitutions(bindings: Mapping[str, Term] | None) -> dict | None:
     return {ox.Variable(name): term for name, term in bindings.items()}
 
 
+FLUSH_AFTER = 1.0  # seconds without a write before the write buffer is flushed to disk
+
+
+class _Flusher:
+    """Writes the store's write buffer (RocksDB's memtable) to disk once writes pause.
+
+    Written quads stay in the memtable, which every later scan merges with the files on disk:
+    after the one small write `mutu serve` makes as it opens the store, scans at 1M triples
+    were 4-5 % slower until a flush (digest-free-events 62.7 -> 65.9 ms, places 526 -> 549 ms;
+    after a flush 62.6 and 527). A flush takes 7-8 ms, so it waits for a pause in the writes
+    instead of following each one.
+    """
+
+    def __init__(self, flush, delay: float = FLUSH_AFTER):
+        self._flush, self.delay = flush, delay
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self.flushes = 0
+
+    def wrote(self) -> None:
+        """A write was committed: flush once `delay` seconds pass without another."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.delay, self._run)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _run(self) -> None:
+        with self._lock:
+            self._timer = None
+        try:
+            self._flush()
+        except (OSError, AttributeError):  # closed meanwhile: close() flushes itself
+            return
+        self.flushes += 1
+
+
 class EmbeddedStore(Store):
     """pyoxigraph Store; one process opens a directory read-write (it holds a lock).
 
@@ -52,6 +97,7 @@ class EmbeddedStore(Store):
     """
 
     def __init__(self, location: str, *, read_only: bool = False, max_rows: int = 0):
+        self._flusher: _Flusher | None = None  # on-disk, read-write stores only
         self.location = location
         self.max_rows = max_rows
         self.read_only = read_only
@@ -66,6 +112,7 @@ class EmbeddedStore(Store):
                 recover(location)
                 os.makedirs(location, exist_ok=True)
                 self._store = ox.Store(location)
+                self._flusher = _Flusher(lambda: self._store.flush())
         except OSError as error:
             text = str(error)
             if "lock" in text.lower():
@@ -153,6 +200,11 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError(f"SPARQL update syntax error: {error}") from None
         except OSError as error:
             raise QueryEvaluationError(f"update failed: {error}") from None
+        self._wrote()
+
+    def _wrote(self) -> None:
+        if self._flusher is not None:
+            self._flusher.wrote()
 
     def named_graphs(self):
         # One quad is enough to know a graph is not empty (counting took 6.5 s for a 1M graph).
@@ -187,6 +239,7 @@ class EmbeddedStore(Store):
         name = ox.NamedNode(graph)
         if self._has_quads(name):
             self._store.remove_graph(name)
+            self._wrote()
 
     def dump(self, out: BinaryIO, graph=None):
         if graph is None:
@@ -212,6 +265,8 @@ class EmbeddedStore(Store):
         return True
 
     def close(self):
+        if self._flusher is not None:
+            self._flusher.cancel()
         # A read-only instance has nothing to flush (pyoxigraph refuses it: RuntimeError).
         if hasattr(self._store, "flush") and self.location != ":memory:" and not self.read_only:
             try:
