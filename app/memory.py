@@ -104,6 +104,22 @@ HUGE_PAGES = "glibc.malloc.hugetlb=1"
 
 
 @contextlib.contextmanager
+def _children_variable(name: str, value: str | None):
+    """Set environment variable `name` to `value` inside the block (None: leave it)."""
+    if value is None:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+
+
 def children_tunables(tunable: str):
     """Processes started inside this block get glibc `tunable` (e.g. `HUGE_PAGES`).
 
@@ -114,16 +130,8 @@ def children_tunables(tunable: str):
     before = os.environ.get("GLIBC_TUNABLES")
     name = tunable.split("=", 1)[0]
     if before is not None and any(part.split("=", 1)[0] == name for part in before.split(":")):
-        yield
-        return
-    os.environ["GLIBC_TUNABLES"] = f"{before}:{tunable}" if before else tunable
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["GLIBC_TUNABLES"]
-        else:
-            os.environ["GLIBC_TUNABLES"] = before
+        return _children_variable("GLIBC_TUNABLES", None)
+    return _children_variable("GLIBC_TUNABLES", f"{before}:{tunable}" if before else tunable)
 
 
 def with_preload(library: str, current: str | None) -> str | None:
@@ -134,26 +142,14 @@ def with_preload(library: str, current: str | None) -> str | None:
     return f"{library} {current}" if current else library
 
 
-@contextlib.contextmanager
 def children_preload(library: str | None):
     """Processes exec'd inside this block load `library` first (LD_PRELOAD), e.g. jemalloc.
 
     As with `children_tunables`, this process keeps its own malloc; a library the environment
     already preloads is not added twice.
     """
-    before = os.environ.get("LD_PRELOAD")
-    value = with_preload(library, before) if library is not None else None
-    if value is None:
-        yield
-        return
-    os.environ["LD_PRELOAD"] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["LD_PRELOAD"]
-        else:
-            os.environ["LD_PRELOAD"] = before
+    value = with_preload(library, os.environ.get("LD_PRELOAD")) if library is not None else None
+    return _children_variable("LD_PRELOAD", value)
 
 
 class IdleTrimmer:

@@ -52,18 +52,23 @@ def serve(tmp_path, **env):
     raise AssertionError("mutu serve did not answer")
 
 
-def worker_environment(server) -> str:
-    """The environment of the store worker (the process that opened the store)."""
+def store_worker_pid(server) -> int:
+    """The store worker: the fork server's child (the process that opened the store)."""
     for pid in descendants(server.pid):
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             if b"forkserver" not in f.read():
                 continue
         with open(f"/proc/{pid}/status") as f:
             parent = next(int(line.split()[1]) for line in f if line.startswith("PPid:"))
-        if parent != server.pid:  # the fork server's child
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                return f.read().decode(errors="replace")
+        if parent != server.pid:
+            return pid
     raise AssertionError(f"no store worker among {descendants(server.pid)}")
+
+
+def worker_environment(server) -> str:
+    """The environment of the store worker (the process that opened the store)."""
+    with open(f"/proc/{store_worker_pid(server)}/environ", "rb") as f:
+        return f.read().decode(errors="replace")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -79,19 +84,6 @@ def test_the_store_worker_gets_malloc_on_huge_pages_unless_turned_off(tmp_path, 
     finally:
         server.terminate()
         server.wait(30)
-
-
-def store_worker_pid(server) -> int:
-    """The store worker: the fork server's child (the process that opened the store)."""
-    for pid in descendants(server.pid):
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if b"forkserver" not in f.read():
-                continue
-        with open(f"/proc/{pid}/status") as f:
-            parent = next(int(line.split()[1]) for line in f if line.startswith("PPid:"))
-        if parent != server.pid:
-            return pid
-    raise AssertionError(f"no store worker among {descendants(server.pid)}")
 
 
 def maps_jemalloc(pid: int) -> bool:
