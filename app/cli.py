@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # From these sizes on, a load is worth starting again with a faster malloc: jemalloc (20-25 %
-# less time at 1M triples, bulk write halved), else glibc's huge pages (the in-memory copy of
-# the data is then a gigabyte or more).
+# less time at 1M triples, bulk write halved), and from the second one on huge pages (the
+# in-memory copy of the data is then a gigabyte or more): jemalloc's, else glibc's.
 _JEMALLOC_FROM = 16 * 1024 * 1024
 _HUGE_PAGES_FROM = 256 * 1024 * 1024
 
@@ -163,6 +163,9 @@ def _rerun_for_a_large_load(args, settings) -> None:
         if value is None:
             return  # already re-run (or the operator preloads it)
         env = {**os.environ, "LD_PRELOAD": value}
+        if size >= _HUGE_PAGES_FROM and "MALLOC_CONF" not in os.environ:
+            # jemalloc's own huge pages: 10M triples loaded in 107 s instead of 122 s.
+            env["MALLOC_CONF"] = memory.JEMALLOC_HUGE_PAGES
     elif size >= _HUGE_PAGES_FROM and "GLIBC_TUNABLES" not in os.environ:
         # The in-memory store is linked nodes spread over gigabytes: with 4 KiB pages nearly every
         # step of a scan misses the TLB (measured at 10M triples: 5% less CPU, about 10% less time).

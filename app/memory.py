@@ -101,6 +101,7 @@ def trim() -> bool:
 
 
 HUGE_PAGES = "glibc.malloc.hugetlb=1"
+JEMALLOC_HUGE_PAGES = "thp:always"  # MALLOC_CONF: jemalloc backs its memory with huge pages
 
 
 @contextlib.contextmanager

@@ -8,8 +8,9 @@ fresh on-disk stores, (a) pyoxigraph `Store.bulk_load` of the file into a named 
 record), and prints a table of times, the ratio b/a and the CPU time of each (user + system,
 all threads: on two cores, what a load can hide in parallel depends on it). Both run in
 processes of their own with the same malloc: `mutu load` starts itself again with jemalloc
-for a file of 16 MiB or more (else glibc, with huge pages from 256 MiB), and the raw bulk
-load is started with the same (`malloc` column).
+for a file of 16 MiB or more, with huge pages from 256 MiB (without jemalloc: glibc, with
+its huge pages from 256 MiB), and the raw bulk load is started with the same (`malloc`
+column).
 
 Each measure is the median of `--repeat` runs (`--repeat-10m` at 10M, whose runs take minutes),
 raw and `mutu load` alternating, so a drift of the machine's speed weighs on both: single runs
@@ -76,6 +77,8 @@ def malloc_env(path: Path) -> tuple[dict, str]:
 
     size = path.stat().st_size
     library = memory.preload_for("auto") if size >= cli._JEMALLOC_FROM else None
+    if library is not None and size >= cli._HUGE_PAGES_FROM:
+        return {"LD_PRELOAD": library, "MALLOC_CONF": memory.JEMALLOC_HUGE_PAGES}, "jemalloc, huge pages"
     if library is not None:
         return {"LD_PRELOAD": library}, "jemalloc"
     if size >= cli._HUGE_PAGES_FROM:

@@ -25,6 +25,7 @@ def execve(monkeypatch):
     monkeypatch.setattr(os, "execve", fake)
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.delenv("MALLOC_CONF", raising=False)
     return calls
 
 
@@ -48,6 +49,7 @@ def test_a_large_load_reruns_with_jemalloc_once(tmp_path, execve, monkeypatch):
     with pytest.raises(Rerun):
         cli._rerun_for_a_large_load(args, load_settings(environ={}))
     assert execve[0]["LD_PRELOAD"] == "libjemalloc.so.2"
+    assert "MALLOC_CONF" not in execve[0]  # huge pages only from 256 MiB
     # The re-run process finds it preloaded and goes on.
     monkeypatch.setenv("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
     cli._rerun_for_a_large_load(args, load_settings(environ={}))
@@ -91,3 +93,17 @@ def test_malloc_jemalloc_without_it_is_a_clear_error(tmp_path, monkeypatch, caps
                                       "--graph", "https://example.org/g"])
     assert cli.main() == cli.EXIT_ERROR
     assert "apt-get install libjemalloc2" in capsys.readouterr().err
+
+
+def test_a_very_large_load_gets_jemallocs_huge_pages_unless_configured(tmp_path, execve, monkeypatch):
+    monkeypatch.setattr(memory, "jemalloc_library", lambda: "libjemalloc.so.2")
+    args = args_for(data_file(tmp_path, cli._HUGE_PAGES_FROM))
+    with pytest.raises(Rerun):
+        cli._rerun_for_a_large_load(args, load_settings(environ={}))
+    assert execve[0]["LD_PRELOAD"] == "libjemalloc.so.2"
+    assert execve[0]["MALLOC_CONF"] == memory.JEMALLOC_HUGE_PAGES
+    assert "GLIBC_TUNABLES" not in execve[0]
+    monkeypatch.setenv("MALLOC_CONF", "narenas:1")
+    with pytest.raises(Rerun):
+        cli._rerun_for_a_large_load(args, load_settings(environ={}))
+    assert execve[1]["MALLOC_CONF"] == "narenas:1"
