@@ -22,6 +22,8 @@ import os
 import sys
 import threading
 
+from .config import MALLOC_CHOICES
+
 M_ARENA_MAX = -8  # mallopt parameter, glibc's malloc.h
 _JEMALLOC_ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL in jemalloc 5's jemalloc.h
 
@@ -71,7 +73,7 @@ def preload_for(setting: str) -> str | None:
     "auto" takes jemalloc when the system has it; "jemalloc" insists (ValueError without it);
     "system" keeps the C library's malloc.
     """
-    if setting not in ("auto", "jemalloc", "system"):
+    if setting not in MALLOC_CHOICES:
         raise ValueError(f"unknown malloc setting {setting!r}")
     if setting == "system":
         return None
