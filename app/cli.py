@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("graphs", help="list the source graphs recorded in the catalog")
 
+    sub.add_parser("optimize", help="compact the embedded store after large loads (faster queries)")
+
     p = sub.add_parser("token", help="create, list or revoke access tokens")
     tsub = p.add_subparsers(dest="token_command", metavar="ACTION", parser_class=_Parser)
     tsub.required = True
@@ -478,8 +480,35 @@ def cmd_graph(args, settings) -> int:
     return EXIT_OK
 
 
+def cmd_optimize(args, settings) -> int:
+    import time
+
+    from .store.remote import is_remote
+
+    if is_remote(settings.store) or settings.store == ":memory:":
+        raise MutuError("`mutu optimize` compacts an on-disk embedded store; "
+                        f"{settings.store} is not one (a remote store compacts itself)")
+    store = _open(settings)
+    before = _disk_size(settings.store)
+    started = time.perf_counter()
+    try:
+        store.optimize()
+    finally:
+        store.close()
+    print(f"optimized {settings.store} in {time.perf_counter() - started:.1f} s "
+          f"({before / 2**20:.0f} MiB before, {_disk_size(settings.store) / 2**20:.0f} MiB after)",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _disk_size(directory: str) -> int:
+    import os
+
+    return sum(entry.stat().st_size for entry in os.scandir(directory) if entry.is_file())
+
+
 COMMANDS = {"token": cmd_token, "graph": cmd_graph, "load": cmd_load, "validate": cmd_validate, "query": cmd_query, "dump": cmd_dump,
-            "restore": cmd_restore, "graphs": cmd_graphs, "serve": cmd_serve}
+            "restore": cmd_restore, "graphs": cmd_graphs, "optimize": cmd_optimize, "serve": cmd_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

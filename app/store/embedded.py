@@ -259,6 +259,13 @@ class EmbeddedStore(Store):
     def bulk_add(self, quads: Iterable[ox.Quad]):
         self._store.bulk_extend(quads)
 
+    def optimize(self):
+        """Compact the store's files (RocksDB): queries after a large bulk load get faster."""
+        try:
+            self._store.optimize()
+        except OSError as error:
+            raise StoreUnavailable(f"cannot optimize the store {self.location}: {error}") from None
+
     def is_empty(self):
         for _ in self._store.quads_for_pattern(None, None, None, None):
             return False

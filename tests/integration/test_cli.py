@@ -141,3 +141,20 @@ def test_help_lists_every_command():
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     for command in ("load", "validate", "query", "dump", "restore", "graphs", "serve"):
         assert command in result.stdout
+
+
+def test_optimize_compacts_the_store_and_keeps_every_quad(store):
+    loaded(store)
+    before_dump = mutu("dump", store=store).stdout
+    before_files = {p.name for p in Path(store).glob("*.sst")}
+    result = mutu("optimize", store=store)
+    assert result.returncode == 0, result.stderr
+    assert f"optimized {store} in " in result.stderr and "MiB after" in result.stderr
+    assert {p.name for p in Path(store).glob("*.sst")} != before_files  # rewritten by compaction
+    assert sorted(mutu("dump", store=store).stdout.splitlines()) == sorted(before_dump.splitlines())
+
+
+def test_optimize_refuses_a_remote_store(tmp_path):
+    result = mutu("optimize", store="sparql+http://127.0.0.1:9/query#oxigraph")
+    assert result.returncode == 2
+    assert "compacts an on-disk embedded store" in result.stderr
