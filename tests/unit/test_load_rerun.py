@@ -40,16 +40,22 @@ def args_for(path):
     return cli.build_parser().parse_args(["load", path, "--graph", "https://example.org/g"])
 
 
+def rerun_env(args, execve, **environ):
+    """The environment the load starts itself again with (it must start again)."""
+    with pytest.raises(Rerun):
+        cli._rerun_for_a_large_load(args, load_settings(environ=environ))
+    return execve[-1]
+
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
 
 
 def test_a_large_load_reruns_with_jemalloc_once(tmp_path, execve, monkeypatch):
     monkeypatch.setattr(memory, "jemalloc_library", lambda: "libjemalloc.so.2")
     args = args_for(data_file(tmp_path, cli._JEMALLOC_FROM))
-    with pytest.raises(Rerun):
-        cli._rerun_for_a_large_load(args, load_settings(environ={}))
-    assert execve[0]["LD_PRELOAD"] == "libjemalloc.so.2"
-    assert "MALLOC_CONF" not in execve[0]  # huge pages only from 256 MiB
+    env = rerun_env(args, execve)
+    assert env["LD_PRELOAD"] == "libjemalloc.so.2"
+    assert "MALLOC_CONF" not in env  # huge pages only from 256 MiB
     # The re-run process finds it preloaded and goes on.
     monkeypatch.setenv("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
     cli._rerun_for_a_large_load(args, load_settings(environ={}))
@@ -70,19 +76,15 @@ def test_without_jemalloc_a_very_large_load_gets_huge_pages(tmp_path, execve, mo
     cli._rerun_for_a_large_load(args_for(data_file(tmp_path, cli._JEMALLOC_FROM)),
                                 load_settings(environ={}))
     assert execve == []
-    with pytest.raises(Rerun):
-        cli._rerun_for_a_large_load(args_for(data_file(tmp_path, cli._HUGE_PAGES_FROM)),
-                                    load_settings(environ={}))
-    assert execve[0]["GLIBC_TUNABLES"] == memory.HUGE_PAGES
-    assert "LD_PRELOAD" not in execve[0]
+    env = rerun_env(args_for(data_file(tmp_path, cli._HUGE_PAGES_FROM)), execve)
+    assert env["GLIBC_TUNABLES"] == memory.HUGE_PAGES
+    assert "LD_PRELOAD" not in env
 
 
 def test_malloc_system_keeps_the_system_malloc(tmp_path, execve, monkeypatch):
     monkeypatch.setattr(memory, "jemalloc_library", lambda: "libjemalloc.so.2")
-    with pytest.raises(Rerun):
-        cli._rerun_for_a_large_load(args_for(data_file(tmp_path, cli._HUGE_PAGES_FROM)),
-                                    load_settings(environ={"MUTU_MALLOC": "system"}))
-    assert "LD_PRELOAD" not in execve[0]
+    env = rerun_env(args_for(data_file(tmp_path, cli._HUGE_PAGES_FROM)), execve, MUTU_MALLOC="system")
+    assert "LD_PRELOAD" not in env and env["GLIBC_TUNABLES"] == memory.HUGE_PAGES
 
 
 def test_malloc_jemalloc_without_it_is_a_clear_error(tmp_path, monkeypatch, capsys):
@@ -98,12 +100,9 @@ def test_malloc_jemalloc_without_it_is_a_clear_error(tmp_path, monkeypatch, caps
 def test_a_very_large_load_gets_jemallocs_huge_pages_unless_configured(tmp_path, execve, monkeypatch):
     monkeypatch.setattr(memory, "jemalloc_library", lambda: "libjemalloc.so.2")
     args = args_for(data_file(tmp_path, cli._HUGE_PAGES_FROM))
-    with pytest.raises(Rerun):
-        cli._rerun_for_a_large_load(args, load_settings(environ={}))
-    assert execve[0]["LD_PRELOAD"] == "libjemalloc.so.2"
-    assert execve[0]["MALLOC_CONF"] == memory.JEMALLOC_HUGE_PAGES
-    assert "GLIBC_TUNABLES" not in execve[0]
+    env = rerun_env(args, execve)
+    assert env["LD_PRELOAD"] == "libjemalloc.so.2"
+    assert env["MALLOC_CONF"] == memory.JEMALLOC_HUGE_PAGES
+    assert "GLIBC_TUNABLES" not in env
     monkeypatch.setenv("MALLOC_CONF", "narenas:1")
-    with pytest.raises(Rerun):
-        cli._rerun_for_a_large_load(args, load_settings(environ={}))
-    assert execve[1]["MALLOC_CONF"] == "narenas:1"
+    assert rerun_env(args, execve)["MALLOC_CONF"] == "narenas:1"
