@@ -150,30 +150,37 @@ def _rerun_for_a_large_load(args, settings) -> None:
     """Re-run this process once with jemalloc (MUTU_MALLOC), or glibc's huge pages, for a large load."""
     import os
 
-    from . import memory
-
     if args.command != "load" or sys.platform != "linux" or not sys.executable:
         return
     try:
         size = os.path.getsize(args.file)
     except OSError:
         return  # the load itself reports it
-    library = memory.preload_for(settings.malloc) if size >= _JEMALLOC_FROM else None
-    env = None
+    extra = large_load_environment(size, settings.malloc, os.environ)
+    if extra:
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**os.environ, **extra})
+
+
+def large_load_environment(size: int, malloc: str, environ) -> dict[str, str]:
+    """The variables a load of `size` bytes starts itself again with, given the environment
+    `environ` it runs in ({}: it runs as it is). ValueError: MUTU_MALLOC=jemalloc without it."""
+    from . import memory
+
+    library = memory.preload_for(malloc) if size >= _JEMALLOC_FROM else None
     if library is not None:
-        value = memory.with_preload(library, os.environ.get("LD_PRELOAD"))
+        value = memory.with_preload(library, environ.get("LD_PRELOAD"))
         if value is None:
-            return  # already re-run (or the operator preloads it)
-        env = {**os.environ, "LD_PRELOAD": value}
-        if size >= _HUGE_PAGES_FROM and "MALLOC_CONF" not in os.environ:
+            return {}  # already re-run (or the operator preloads it)
+        extra = {"LD_PRELOAD": value}
+        if size >= _HUGE_PAGES_FROM and "MALLOC_CONF" not in environ:
             # jemalloc's own huge pages: 10M triples loaded in 107 s instead of 122 s.
-            env["MALLOC_CONF"] = memory.JEMALLOC_HUGE_PAGES
-    elif size >= _HUGE_PAGES_FROM and "GLIBC_TUNABLES" not in os.environ:
+            extra["MALLOC_CONF"] = memory.JEMALLOC_HUGE_PAGES
+        return extra
+    if size >= _HUGE_PAGES_FROM and "GLIBC_TUNABLES" not in environ:
         # The in-memory store is linked nodes spread over gigabytes: with 4 KiB pages nearly every
         # step of a scan misses the TLB (measured at 10M triples: 5% less CPU, about 10% less time).
-        env = {**os.environ, "GLIBC_TUNABLES": memory.HUGE_PAGES}
-    if env is not None:
-        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+        return {"GLIBC_TUNABLES": memory.HUGE_PAGES}
+    return {}
 
 
 def _serve_overrides(args) -> dict:

@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 
+sys.path.insert(0, str(ROOT))
+from app.cli import large_load_environment  # noqa: E402 - the repository's code, found above
+
 
 def ensure_file(label: str) -> Path:
     """The generated N-Triples file for a size label, generated once."""
@@ -72,18 +75,11 @@ def malloc_env(path: Path) -> tuple[dict, str]:
     The raw bulk load gets the same, so that the ratio compares the work, not the allocators
     (jemalloc alone makes the raw bulk load of 1M triples 20-25 % faster on this machine).
     """
-    sys.path.insert(0, str(ROOT))
-    from app import cli, memory
-
-    size = path.stat().st_size
-    library = memory.preload_for("auto") if size >= cli._JEMALLOC_FROM else None
-    if library is not None and size >= cli._HUGE_PAGES_FROM:
-        return {"LD_PRELOAD": library, "MALLOC_CONF": memory.JEMALLOC_HUGE_PAGES}, "jemalloc, huge pages"
-    if library is not None:
-        return {"LD_PRELOAD": library}, "jemalloc"
-    if size >= cli._HUGE_PAGES_FROM:
-        return {"GLIBC_TUNABLES": memory.HUGE_PAGES}, "glibc, huge pages"
-    return {}, "glibc"
+    extra = large_load_environment(path.stat().st_size, "auto", os.environ)
+    name = "jemalloc" if "LD_PRELOAD" in extra else "glibc"
+    if "MALLOC_CONF" in extra or "GLIBC_TUNABLES" in extra:
+        name += ", huge pages"
+    return extra, name
 
 
 def raw_bulk_load(path: Path) -> tuple[float, float]:
